@@ -1,0 +1,19 @@
+#include "keras/config.hpp"
+
+#include <omp.h>
+
+#include <string>
+
+#include "keras/error.hpp"
+
+namespace keras::config {
+
+// oneDNN is built on the same OpenMP runtime, so one setting covers both.
+void set_num_threads(int n) {
+  if (n < 1) throw ValueError("set_num_threads: the number of threads must be >= 1, got " + std::to_string(n));
+  omp_set_num_threads(n);
+}
+
+int num_threads() { return omp_get_max_threads(); }
+
+}  // namespace keras::config
