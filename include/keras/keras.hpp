@@ -5,6 +5,7 @@
 #include "keras/dtype.hpp"
 #include "keras/error.hpp"
 #include "keras/gradient_tape.hpp"
+#include "keras/losses.hpp"
 #include "keras/graph.hpp"
 #include "keras/npy.hpp"
 #include "keras/ops.hpp"

@@ -120,7 +120,7 @@ struct LossOptions {
 /// What a loss computes before reduction: per-sample values and, optionally,
 /// which of them count (Keras attaches this mask to the tensor as _keras_mask).
 struct LossOutput {
-  Tensor values;
+  Tensor values{};
   Tensor mask{};
 };
 

@@ -8,7 +8,8 @@
 ///
 /// Malformed files raise keras::ValueError naming the file and the problem;
 /// sizes in a header are checked against the file before allocating.
-/// Writes are atomic (temporary file, then rename).
+/// Writes are atomic (temporary file, then rename). NumPy has no bfloat16:
+/// bfloat16 tensors are saved as float32.
 #include <map>
 #include <string>
 

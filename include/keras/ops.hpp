@@ -163,7 +163,8 @@ Tensor strided_slice(const Tensor& x, const std::vector<int64_t>& begin, const s
 Tensor take(const Tensor& x, const Tensor& indices, std::optional<int64_t> axis = std::nullopt);
 Tensor take_along_axis(const Tensor& x, const Tensor& indices, int64_t axis);
 Tensor one_hot(const Tensor& x, int64_t num_classes, int64_t axis = -1, DType dtype = DType::float32);
-/// pad_width: one (before, after) pair per axis. Modes: "constant", "reflect", "symmetric".
+/// pad_width: one (before, after) pair per axis. Modes: "constant", "reflect",
+/// "symmetric", "edge", "wrap" (NumPy's meanings).
 Tensor pad(const Tensor& x, const std::vector<std::pair<int64_t, int64_t>>& pad_width,
            const std::string& mode = "constant", double constant_values = 0.0);
 Tensor tile(const Tensor& x, const std::vector<int64_t>& repeats);
@@ -171,7 +172,8 @@ Tensor tile(const Tensor& x, const std::vector<int64_t>& repeats);
 Tensor repeat(const Tensor& x, int64_t repeats, std::optional<int64_t> axis = std::nullopt);
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
 Tensor flip(const Tensor& x, Axes axis = {});
-/// The k largest values along the last axis and their int32 indices.
+/// The k largest values along the last axis and their int32 indices, always
+/// sorted largest first (equal values: lower index first).
 std::pair<Tensor, Tensor> top_k(const Tensor& x, int64_t k, bool sorted = true);
 
 // ---- autodiff --------------------------------------------------------------------

@@ -1,6 +1,7 @@
 #include "keras/tensor.hpp"
 
 #include <atomic>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
@@ -142,19 +143,27 @@ namespace {
 constexpr int64_t kSummariseOver = 1000;  // NumPy's threshold
 constexpr int64_t kEdgeItems = 3;
 
-std::string format_float(double v, int frac_digits_max) {
+// NumPy's default float format: the shortest digits that round-trip at the
+// tensor's precision (float32 values print as float32, not as their double
+// expansion), capped at `frac_digits_max` fractional digits, trailing zeros
+// dropped but the point kept ("1.", "0.5").
+std::string format_float(double v, int frac_digits_max, bool single) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", frac_digits_max, v);
-  std::string s = buf;
+  char buf[400];
+  auto r = single ? std::to_chars(buf, buf + sizeof buf, static_cast<float>(v), std::chars_format::fixed)
+                  : std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  std::string s(buf, r.ptr);
   auto dot = s.find('.');
-  if (dot != std::string::npos) {
-    size_t end = s.size();
-    while (end > dot + 1 && s[end - 1] == '0') --end;
-    s.resize(end);
+  if (dot != std::string::npos && s.size() - dot - 1 > static_cast<size_t>(frac_digits_max)) {
+    std::snprintf(buf, sizeof buf, "%.*f", frac_digits_max, v);
+    s = buf;
+    dot = s.find('.');
+    size_t e = s.size();
+    while (e > dot + 1 && s[e - 1] == '0') --e;
+    s.resize(e);
   }
-  if (s == "-0.") s = "-0.";
+  if (s.find('.') == std::string::npos) s += '.';
   return s;
 }
 
@@ -183,7 +192,7 @@ struct Printer {
       std::snprintf(buf, sizeof buf, "%.8e", v);
       return buf;
     }
-    return format_float(v, 8);
+    return format_float(v, 8, dtype != DType::float64);
   }
 
   std::string pad(const std::string& s) const {

@@ -41,14 +41,6 @@ namespace detail {
 using backend::cpu::BinaryKind;
 using backend::cpu::UnaryKind;
 
-void throw_unsupported_dtype(const char* op, DType d) {
-  if (d == DType::float16 || d == DType::bfloat16)
-    throw TypeError(std::string(op) + ": " + std::string(dtype_name(d)) +
-                    " is a storage-only dtype in keras.cpp; cast it to float32 first (keras::ops::cast(x, "
-                    "keras::float32))");
-  throw TypeError(std::string(op) + " does not support dtype " + std::string(dtype_name(d)));
-}
-
 void require_defined(const Tensor& x, const char* op, int index) {
   if (!x.defined()) throw ValueError(std::string(op) + ": input " + std::to_string(index) + " is an undefined tensor");
 }

@@ -19,10 +19,6 @@
 
 namespace keras::detail {
 
-/// Throws keras::TypeError: float16 / bfloat16 are storage-only (cast to
-/// float32), any other dtype "is not supported by <op>".
-[[noreturn]] void throw_unsupported_dtype(const char* op, DType d);
-
 /// Throws ValueError "<op>: input <i> is an undefined tensor" for an undefined x.
 void require_defined(const Tensor& x, const char* op, int index = 0);
 
@@ -40,7 +36,7 @@ Tensor erf(const Tensor& x);
 template <backend::cpu::UnaryKind K>
 void infer_unary(const OpCall& call, std::vector<TensorSpec>& out) {
   const Tensor& x = call.inputs[0];
-  if (!backend::cpu::supports(K, x.dtype())) throw_unsupported_dtype(call.op.name, x.dtype());
+  if (!backend::cpu::supports(K, x.dtype())) backend::cpu::throw_unsupported(call.op.name, x.dtype());
   out.push_back({x.shape(), backend::cpu::writes_bool(K) ? DType::bool_ : x.dtype()});
 }
 
@@ -58,7 +54,7 @@ void infer_binary(const OpCall& call, std::vector<TensorSpec>& out) {
     throw TypeError(std::string(call.op.name) + ": operands must have one dtype, got " +
                     std::string(dtype_name(a.dtype())) + " and " + std::string(dtype_name(b.dtype())) +
                     " (keras::ops promotes them; a graph node must receive them promoted)");
-  if (!backend::cpu::supports(K, a.dtype())) throw_unsupported_dtype(call.op.name, a.dtype());
+  if (!backend::cpu::supports(K, a.dtype())) backend::cpu::throw_unsupported(call.op.name, a.dtype());
   out.push_back({shape, backend::cpu::writes_bool(K) ? DType::bool_ : a.dtype()});
 }
 

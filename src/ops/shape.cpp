@@ -122,7 +122,7 @@ Tensor contiguous_view(const Tensor& base, const Shape& shape) {
   return make_view(base, shape, strides, base.offset());
 }
 
-// ---- reshape ---------------------------------------------------------------------------------------
+// ---- reshape ---------------------------------------------------------------------------------------------
 // The target with its -1 filled in. With unknown input dims (symbolic) the
 // -1 stays: the output dim is unknown too.
 Shape resolve_reshape(const Shape& in, const Shape& target) {
@@ -171,7 +171,7 @@ const OpDef kReshape{.name = "reshape",
                      .makes_outputs = true};
 KERAS_REGISTER_OP(kReshape)
 
-// ---- expand_dims / squeeze -----------------------------------------------------------------------------
+// ---- expand_dims / squeeze -------------------------------------------------------------------------------
 void infer_expand_dims(const OpCall& call, std::vector<TensorSpec>& out) {
   const Tensor& x = call.inputs[0];
   const int axis = call.attr<AxisAttrs>().axis;
@@ -266,7 +266,7 @@ const OpDef kSqueeze{.name = "squeeze",
 KERAS_REGISTER_OP(kExpandDims)
 KERAS_REGISTER_OP(kSqueeze)
 
-// ---- broadcast_to ------------------------------------------------------------------------------------
+// ---- broadcast_to ----------------------------------------------------------------------------------------
 void infer_broadcast_to(const OpCall& call, std::vector<TensorSpec>& out) {
   const Tensor& x = call.inputs[0];
   const Shape& t = call.attr<ShapeAttrs>().shape;
@@ -304,7 +304,7 @@ const OpDef kBroadcastTo{.name = "broadcast_to",
                          .makes_outputs = true};
 KERAS_REGISTER_OP(kBroadcastTo)
 
-// ---- flip -----------------------------------------------------------------------------------------------
+// ---- flip ------------------------------------------------------------------------------------------------
 void infer_flip(const OpCall& call, std::vector<TensorSpec>& out) {
   const Tensor& x = call.inputs[0];
   for (int a : call.attr<AxesAttrs>().axes)
@@ -339,7 +339,7 @@ KERAS_REGISTER_OP(kFlip)
 
 void flip_grad(GradCtx& g) { g.set(0, apply1(kFlip, {g.dy()}, make_attrs(g.attr<AxesAttrs>()))); }
 
-// ---- strided_slice and its scatter --------------------------------------------------------------------
+// ---- strided_slice and its scatter -----------------------------------------------------------------------
 struct AxisRange {
   int64_t start = 0, step = 1, length = 0;
 };
@@ -468,7 +468,7 @@ Tensor slice_axis(const Tensor& x, int axis, int64_t start, int64_t stop) {
   return apply1(kStridedSlice, {x}, make_attrs(std::move(a)));
 }
 
-// ---- concatenate ------------------------------------------------------------------------------------------
+// ---- concatenate -----------------------------------------------------------------------------------------
 void infer_concatenate(const OpCall& call, std::vector<TensorSpec>& out) {
   const int axis = call.attr<AxisAttrs>().axis;
   const Tensor& first = call.inputs[0];
@@ -531,7 +531,7 @@ const OpDef kConcatenate{.name = "concatenate",
                          .contiguous_inputs = false};  // copy() reads any strides
 KERAS_REGISTER_OP(kConcatenate)
 
-// ---- take and its scatter-add -------------------------------------------------------------------------------
+// ---- take and its scatter-add ----------------------------------------------------------------------------
 void infer_take(const OpCall& call, std::vector<TensorSpec>& out) {
   const Tensor& x = call.inputs[0];
   const Tensor& indices = call.inputs[1];
@@ -594,7 +594,7 @@ void take_grad_rule(GradCtx& g) {
 }
 void take_grad_grad(GradCtx& g) { g.set(0, apply1(kTake, {g.dy(), g.x(1)}, make_attrs(g.attr<AxisAttrs>()))); }
 
-// ---- take_along_axis and its scatter-add ------------------------------------------------------------------
+// ---- take_along_axis and its scatter-add -----------------------------------------------------------------
 // The public function has broadcast x and indices already, so here their
 // shapes agree except along axis.
 void check_along_axis(const OpCall& call, const Tensor& x, const Tensor& indices) {
@@ -663,7 +663,7 @@ void take_along_axis_grad_grad(GradCtx& g) {
   g.set(0, apply1(kTakeAlongAxis, {g.dy(), g.x(1)}, make_attrs(g.attr<AxisAttrs>())));
 }
 
-// ---- one_hot -------------------------------------------------------------------------------------------------
+// ---- one_hot ---------------------------------------------------------------------------------------------
 void infer_one_hot(const OpCall& call, std::vector<TensorSpec>& out) {
   const Tensor& x = call.inputs[0];
   const auto& a = call.attr<OneHotAttrs>();
@@ -684,7 +684,7 @@ void run_one_hot(const OpCall& call, std::vector<Tensor>& out) {
 const OpDef kOneHot{.name = "one_hot", .infer = infer_one_hot, .run = run_one_hot};  // no gradient, as in Keras
 KERAS_REGISTER_OP(kOneHot)
 
-// ---- pad and its adjoint ---------------------------------------------------------------------------------------
+// ---- pad and its adjoint ---------------------------------------------------------------------------------
 const char* pad_mode_name(PadMode m) {
   switch (m) {
     case PadMode::Constant:
@@ -781,7 +781,7 @@ void pad_grad_grad(GradCtx& g) {
   g.set(0, apply1(kPad, {g.dy()}, make_attrs(PadAttrs{a.pads, a.mode, 0.0})));
 }
 
-// ---- top_k -------------------------------------------------------------------------------------------------------
+// ---- top_k -----------------------------------------------------------------------------------------------
 void infer_top_k(const OpCall& call, std::vector<TensorSpec>& out) {
   const Tensor& x = call.inputs[0];
   const int64_t k = call.attr<TopKAttrs>().k;
@@ -805,7 +805,7 @@ KERAS_REGISTER_OP(kTopK)
 
 }  // namespace
 
-// ---- shape_grad.hpp ------------------------------------------------------------------------------------------------
+// ---- shape_grad.hpp --------------------------------------------------------------------------------------
 Tensor strided_slice_grad(const Tensor& dy, const Tensor& like, const std::vector<int64_t>& begin,
                           const std::vector<int64_t>& end, const std::vector<int64_t>& strides) {
   return apply1(kStridedSliceGrad, {dy, like}, make_attrs(SliceAttrs{begin, end, strides}));

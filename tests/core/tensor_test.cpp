@@ -111,6 +111,10 @@ TEST(Tensor, PrintsLikeNumPy) {
   EXPECT_EQ(str(Tensor({0.5f, 1.25f})), "[0.5  1.25]");
   EXPECT_EQ(str(Tensor(std::vector<int32_t>{1, -20, 300})), "[  1 -20 300]");
   EXPECT_EQ(str(Tensor::scalar(2.5)), "2.5");
+  // Shortest round-trip digits at the tensor's own precision, at most 8
+  // fractional digits (NumPy prints these exact strings).
+  EXPECT_EQ(str(Tensor({1.9999998f, 1.f / 3})), "[1.9999998  0.33333334]");
+  EXPECT_EQ(str(Tensor(std::vector<double>{1.0 / 3, 0.1 + 0.2})), "[0.33333333 0.3       ]");
   bool flags[2] = {true, false};
   EXPECT_EQ(str(Tensor::from_bytes(flags, DType::bool_, {2})), "[ True False]");
   std::vector<int64_t> big(2000);

@@ -71,7 +71,7 @@ Tensor iota(const Shape& s, DType dtype = DType::float32) {
 
 std::vector<float> fvec(const Tensor& t) { return t.to_vector<float>(); }
 
-// ---- reshape / expand_dims / squeeze ------------------------------------------------------------------------
+// ---- reshape / expand_dims / squeeze ---------------------------------------------------------------------
 TEST(Reshape, ValuesAndInferredDim) {
   Tensor x = iota({2, 3});
   Tensor y = ops::reshape(x, {3, -1});
@@ -147,7 +147,7 @@ TEST(ExpandDimsSqueeze, Errors) {
   expect_error<ValueError>([] { ops::squeeze(iota({2, 1}), Axes(2)); }, "squeeze: axis 2 is out of bounds");
 }
 
-// ---- broadcast_to / flip ----------------------------------------------------------------------------------------
+// ---- broadcast_to / flip ---------------------------------------------------------------------------------
 TEST(BroadcastTo, MatchesNumpyWithStrideZeroView) {
   Tensor x = fx("x");
   Tensor col = ops::slice(x, {0, 0, 0}, {1, 3, 1});
@@ -190,7 +190,7 @@ TEST(Flip, MatchesNumpyAsANegativeStrideView) {
   EXPECT_EQ(fvec(f.contiguous()), (std::vector<float>{3, 2, 1, 7}));
 }
 
-// ---- strided_slice / slice / split ----------------------------------------------------------------------------
+// ---- strided_slice / slice / split -----------------------------------------------------------------------
 TEST(StridedSlice, MatchesNumpySlices) {
   Tensor x = fx("x");
   for (int i = 0; fixtures().count("ss" + std::to_string(i) + "_out"); ++i) {
@@ -274,7 +274,7 @@ TEST(Split, SectionsAndIndices) {
   expect_error<ValueError>([&] { ops::split(x, 0); }, "the number of sections must be > 0");
 }
 
-// ---- concatenate / stack ------------------------------------------------------------------------------------------
+// ---- concatenate / stack ---------------------------------------------------------------------------------
 TEST(Concatenate, MatchesNumpy) {
   Tensor x = fx("x"), y = fx("y");
   EXPECT_TRUE(same(ops::concatenate({x, y}, 1), fx("concat_a1")));
@@ -326,7 +326,7 @@ TEST(Stack, MatchesNumpy) {
       "stack: all inputs must have the same shape; got (2, 3) and (3, 2)");
 }
 
-// ---- take / take_along_axis ----------------------------------------------------------------------------------------
+// ---- take / take_along_axis ------------------------------------------------------------------------------
 TEST(Take, MatchesNumpyWithNegativeIndices) {
   Tensor x = fx("x"), idx = fx("take_idx");
   ASSERT_EQ(idx.dtype(), DType::int32);
@@ -376,8 +376,7 @@ TEST(TakeAlongAxis, MatchesNumpyIncludingBroadcasting) {
       "take_along_axis: cannot broadcast x of shape (2, 3) and indices of shape (3, 2)");
 }
 
-// ---- one_hot
-// ------------------------------------------------------------------------------------------------------------
+// ---- one_hot ---------------------------------------------------------------------------------------------
 TEST(OneHot, MatchesNumpyAndZeroesOutOfRangeRows) {
   Tensor ids = fx("oh_x");
   EXPECT_TRUE(same(ops::one_hot(ids, 4), fx("oh_an1")));
@@ -392,8 +391,7 @@ TEST(OneHot, MatchesNumpyAndZeroesOutOfRangeRows) {
                            "one_hot: axis 2 is out of bounds for an output of rank 2");
 }
 
-// ---- pad
-// -------------------------------------------------------------------------------------------------------------------
+// ---- pad -------------------------------------------------------------------------------------------------
 std::vector<std::pair<int64_t, int64_t>> widths(const Tensor& t) {
   auto v = ints(t);
   std::vector<std::pair<int64_t, int64_t>> w;
@@ -462,8 +460,7 @@ TEST(Pad, Errors) {
       "pad: cannot extend axis 1 of size 0 (shape (2, 0)) with mode \"reflect\"");
 }
 
-// ---- tile / repeat
-// ----------------------------------------------------------------------------------------------------------
+// ---- tile / repeat ---------------------------------------------------------------------------------------
 TEST(TileRepeat, MatchNumpy) {
   Tensor x = fx("x");
   for (int i = 0; fixtures().count("tile" + std::to_string(i) + "_out"); ++i) {
@@ -487,8 +484,7 @@ TEST(TileRepeat, HighRankStaysWithinTheRankLimit) {
   EXPECT_EQ(ops::repeat(x, 2, 7).shape(), Shape({1, 2, 1, 2, 1, 2, 1, 4}));
 }
 
-// ---- top_k
-// ----------------------------------------------------------------------------------------------------------------------
+// ---- top_k -----------------------------------------------------------------------------------------------
 TEST(TopK, MatchesAStableDescendingSort) {
   auto [values, indices] = ops::top_k(fx("topk_x"), 4);
   EXPECT_EQ(indices.dtype(), DType::int32);
@@ -513,8 +509,7 @@ TEST(TopK, NaNIsLargestAndIntegersWork) {
   expect_error<ValueError>([] { ops::top_k(Tensor::scalar(1.f), 1); }, "top_k: x must have at least one dimension");
 }
 
-// ---- dtypes, determinism, symbolic shapes
-// ---------------------------------------------------------------------------------------
+// ---- dtypes, determinism, symbolic shapes ----------------------------------------------------------------
 TEST(ShapeKernels, EveryDtypeMovesExactly) {
   for (DType d : {DType::float32, DType::float64, DType::int32, DType::int64, DType::uint8, DType::bool_,
                   DType::float16, DType::bfloat16}) {
@@ -633,8 +628,7 @@ TEST(ShapeSymbolic, InferAcceptsUnknownDims) {
   EXPECT_EQ(fvec(eager), (std::vector<float>{11, 9, 7, 5, 3, 1}));
 }
 
-// ---- gradient cases
-// ---------------------------------------------------------------------------------------------------------------
+// ---- gradient cases --------------------------------------------------------------------------------------
 const GradCheckOptions kDefault{};
 inputs one(const Tensor& t) { return inputs{t}; }
 Tensor i32(std::vector<int32_t> v, const Shape& s) { return Tensor(v, s); }

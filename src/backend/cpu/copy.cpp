@@ -167,7 +167,7 @@ uint64_t value_bits(double value, DType d) {
 
 }  // namespace
 
-// ---- copy / fill ---------------------------------------------------------------------------------
+// ---- copy / fill -----------------------------------------------------------------------------------------
 void copy(const Tensor& src, Tensor dst) {
   if (src.shape() != dst.shape() || src.dtype() != dst.dtype())
     throw RuntimeError("copy kernel: source " + src.shape().str() + " and destination " + dst.shape().str() +
@@ -246,7 +246,7 @@ void fill(Tensor& out, double value) {
   });
 }
 
-// ---- gathers and scatter-adds ---------------------------------------------------------------------
+// ---- gathers and scatter-adds ----------------------------------------------------------------------------
 std::vector<int64_t> normalized_indices(const Tensor& indices, int64_t n, int axis, const char* op) {
   std::vector<int64_t> idx(static_cast<size_t>(indices.size()));
   if (idx.empty()) return idx;
@@ -343,7 +343,7 @@ void scatter_add_along_axis(const Tensor& dy, std::span<const int64_t> index, in
   });
 }
 
-// ---- one_hot ---------------------------------------------------------------------------------------
+// ---- one_hot ---------------------------------------------------------------------------------------------
 void one_hot(const Tensor& x, int axis, Tensor& out) {
   fill(out, 0.0);
   const int64_t classes = out.shape()[axis];
@@ -370,7 +370,7 @@ void one_hot(const Tensor& x, int axis, Tensor& out) {
   });
 }
 
-// ---- pad ---------------------------------------------------------------------------------------------
+// ---- pad -------------------------------------------------------------------------------------------------
 int64_t pad_source_index(int64_t i, int64_t n, PadMode mode) {
   if (i >= 0 && i < n) return i;
   auto mod = [](int64_t a, int64_t p) { return ((a % p) + p) % p; };
@@ -518,7 +518,7 @@ void pad_backward(const Tensor& dy, std::span<const std::pair<int64_t, int64_t>>
   }
 }
 
-// ---- top_k -------------------------------------------------------------------------------------------
+// ---- top_k -----------------------------------------------------------------------------------------------
 void top_k_indices(const Tensor& x, int64_t k, Tensor& out) {
   if (out.size() == 0) return;
   const int64_t n = x.shape().back();

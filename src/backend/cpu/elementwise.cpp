@@ -60,14 +60,6 @@ unsigned category(DType d) {
   return 0;
 }
 
-[[noreturn]] void unsupported(const char* op, DType d) {
-  if (d == DType::float16 || d == DType::bfloat16)
-    throw TypeError(std::string(op) + ": " + std::string(dtype_name(d)) +
-                    " is a storage-only dtype in keras.cpp; cast it to float32 first (keras::ops::cast(x, "
-                    "keras::float32))");
-  throw TypeError(std::string(op) + " does not support dtype " + std::string(dtype_name(d)));
-}
-
 template <class T>
 struct Tag {
   using type = T;
@@ -93,7 +85,7 @@ void visit(DType d, const char* op, F&& f) {
     case DType::bfloat16:
       break;
   }
-  unsupported(op, d);
+  throw_unsupported(op, d);
 }
 
 // Wrapping integer arithmetic (signed overflow is undefined in C++; NumPy wraps).
@@ -635,7 +627,7 @@ void run_unary(const char* name, const Tensor& x, Tensor& out, double alpha, dou
         unary_row<F>(xp + off[0], sx, op + oo, n, lo, hi);
       });
     } else {
-      unsupported(name, x.dtype());
+      throw_unsupported(name, x.dtype());
     }
   });
 }
@@ -656,7 +648,7 @@ void run_binary(const char* name, const Tensor& a, const Tensor& b, Tensor& out)
         binary_row<F>(ap + off[0], sa, bp + off[1], sb, op + oo, n);
       });
     } else {
-      unsupported(name, a.dtype());
+      throw_unsupported(name, a.dtype());
     }
   });
 }
@@ -691,6 +683,14 @@ void where_typed(const Tensor& c, const Tensor& x, const Tensor& y, Tensor& out)
 }
 
 }  // namespace
+
+void throw_unsupported(const char* op, DType d) {
+  if (d == DType::float16 || d == DType::bfloat16)
+    throw TypeError(std::string(op) + ": " + std::string(dtype_name(d)) +
+                    " is a storage-only dtype in keras.cpp; cast it to float32 first (keras::ops::cast(x, "
+                    "keras::float32))");
+  throw TypeError(std::string(op) + " does not support dtype " + std::string(dtype_name(d)));
+}
 
 const char* kind_name(UnaryKind kind) {
   switch (kind) {

@@ -47,6 +47,11 @@ bool writes_bool(BinaryKind kind);
 bool supports(UnaryKind kind, DType d);
 bool supports(BinaryKind kind, DType d);
 
+/// Throws keras::TypeError for a dtype that `op` does not compute: float16 and
+/// bfloat16 are "storage-only ... cast it to float32 first", any other dtype
+/// "<op> does not support dtype <d>".
+[[noreturn]] void throw_unsupported(const char* op, DType d);
+
 /// out = f(x) elementwise; out is contiguous, of x's shape, and of x's dtype
 /// (bool for LogicalNot). Clip clamps to [alpha, beta] (for integer dtypes,
 /// to the integers in that range).

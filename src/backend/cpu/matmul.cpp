@@ -68,18 +68,17 @@ inline void full_tile(const T* a, int64_t ars, int64_t acs, const T* b, int64_t 
   if constexpr (std::is_floating_point_v<T>) {
     using V [[gnu::vector_size(kVecBytes)]] = T;
     constexpr int64_t L = kVecBytes / static_cast<int64_t>(sizeof(T));
-    V c00, c01, c10, c11, c20, c21, c30, c31;
-    auto load = [](const T* p) {
-      V v;
-      std::memcpy(&v, p, sizeof v);
-      return v;
-    };
-    c00 = load(c), c01 = load(c + L);
-    c10 = load(c + ldc), c11 = load(c + ldc + L);
-    c20 = load(c + 2 * ldc), c21 = load(c + 2 * ldc + L);
-    c30 = load(c + 3 * ldc), c31 = load(c + 3 * ldc + L);
+    // Vectors pass by reference: by value they would change the ABI of these
+    // lambdas with the target's vector width (-Wpsabi).
+    auto load = [](V& v, const T* p) { std::memcpy(&v, p, sizeof v); };
+    auto store = [](T* p, const V& v) { std::memcpy(p, &v, sizeof v); };
+    V c00, c01, c10, c11, c20, c21, c30, c31, b0, b1;
+    load(c00, c), load(c01, c + L);
+    load(c10, c + ldc), load(c11, c + ldc + L);
+    load(c20, c + 2 * ldc), load(c21, c + 2 * ldc + L);
+    load(c30, c + 3 * ldc), load(c31, c + 3 * ldc + L);
     for (int64_t p = 0; p < kb; ++p) {
-      const V b0 = load(b + p * ldb), b1 = load(b + p * ldb + L);
+      load(b0, b + p * ldb), load(b1, b + p * ldb + L);
       const T* ap = a + p * acs;
       const T a0 = ap[0], a1 = ap[ars], a2 = ap[2 * ars], a3 = ap[3 * ars];
       c00 += b0 * a0, c01 += b1 * a0;
@@ -87,7 +86,6 @@ inline void full_tile(const T* a, int64_t ars, int64_t acs, const T* b, int64_t 
       c20 += b0 * a2, c21 += b1 * a2;
       c30 += b0 * a3, c31 += b1 * a3;
     }
-    auto store = [](T* p, V v) { std::memcpy(p, &v, sizeof v); };
     store(c, c00), store(c + L, c01);
     store(c + ldc, c10), store(c + ldc + L, c11);
     store(c + 2 * ldc, c20), store(c + 2 * ldc + L, c21);
@@ -112,18 +110,15 @@ inline void full_tile(const T* a, int64_t ars, int64_t acs, const T* b, int64_t 
 template <class T>
 inline void half_tile(const T* a, int64_t ars, int64_t acs, const T* b, int64_t ldb, T* c, int64_t ldc, int64_t kb) {
   using V [[gnu::vector_size(kVecBytes)]] = T;
-  auto load = [](const T* p) {
-    V v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-  };
-  V c0 = load(c), c1 = load(c + ldc), c2 = load(c + 2 * ldc), c3 = load(c + 3 * ldc);
+  auto load = [](V& v, const T* p) { std::memcpy(&v, p, sizeof v); };
+  auto store = [](T* p, const V& v) { std::memcpy(p, &v, sizeof v); };
+  V c0, c1, c2, c3, bv;
+  load(c0, c), load(c1, c + ldc), load(c2, c + 2 * ldc), load(c3, c + 3 * ldc);
   for (int64_t p = 0; p < kb; ++p) {
-    const V bv = load(b + p * ldb);
+    load(bv, b + p * ldb);
     const T* ap = a + p * acs;
     c0 += bv * ap[0], c1 += bv * ap[ars], c2 += bv * ap[2 * ars], c3 += bv * ap[3 * ars];
   }
-  auto store = [](T* p, V v) { std::memcpy(p, &v, sizeof v); };
   store(c, c0), store(c + ldc, c1), store(c + 2 * ldc, c2), store(c + 3 * ldc, c3);
 }
 
