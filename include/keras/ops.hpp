@@ -62,7 +62,7 @@ Tensor cast(const Tensor& x, DType dtype);
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor subtract(const Tensor& a, const Tensor& b);
 Tensor multiply(const Tensor& a, const Tensor& b);
-/// True division; integer operands give float32 (float64 for int64), as in Keras.
+/// True division; integer and bool operands give float32, as in Keras.
 Tensor divide(const Tensor& a, const Tensor& b);
 Tensor power(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, const Tensor& b);

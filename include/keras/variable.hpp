@@ -26,6 +26,7 @@ class Variable;
 namespace detail {
 struct VariableImpl;
 Variable variable_from_impl(std::shared_ptr<VariableImpl> impl);
+Tensor writable_value(const Variable& v);
 }  // namespace detail
 
 class Variable {
@@ -56,6 +57,8 @@ class Variable {
 
  private:
   friend Variable detail::variable_from_impl(std::shared_ptr<detail::VariableImpl> impl);
+  friend Tensor detail::writable_value(const Variable& v);
+  detail::VariableImpl* impl_for_update() const;
   std::shared_ptr<detail::VariableImpl> impl_;
 };
 

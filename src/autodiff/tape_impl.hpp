@@ -46,3 +46,10 @@ class PauseTapes {
 Variable variable_from_impl(std::shared_ptr<VariableImpl> impl);
 
 }  // namespace keras::detail
+
+namespace keras::detail {
+/// The variable's own buffer, for in-place updates by fused kernels
+/// (optimizers, metrics). Copies on write first if a read of the current
+/// value is still held elsewhere, so held reads never change.
+Tensor writable_value(const Variable& v);
+}  // namespace keras::detail

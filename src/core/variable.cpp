@@ -1,5 +1,7 @@
 #include "keras/variable.hpp"
 
+#include <cstring>
+
 #include "autodiff/tape_impl.hpp"
 #include "core/convert.hpp"
 
@@ -17,6 +19,19 @@ Variable variable_from_impl(std::shared_ptr<VariableImpl> impl) {
   Variable v;
   v.impl_ = std::move(impl);
   return v;
+}
+
+Tensor writable_value(const Variable& v) {
+  auto impl = v.impl_for_update();
+  auto& storage = impl->value.impl()->storage;
+  if (storage.use_count() > 1) {
+    Tensor fresh = Tensor::empty(impl->value.shape(), impl->value.dtype(), impl->value.device());
+    if (fresh.size() > 0)
+      std::memcpy(fresh.raw_mutable_data(), impl->value.raw_data(),
+                  static_cast<size_t>(fresh.size()) * dtype_size(fresh.dtype()));
+    impl->value = fresh;
+  }
+  return impl->value;
 }
 
 }  // namespace detail
@@ -38,6 +53,11 @@ Variable::Variable(const Tensor& initial_value, VariableOptions options) {
   Tensor src = initial_value.contiguous();
   if (v.size() > 0) detail::convert_elements(src.raw_data(), src.dtype(), v.raw_mutable_data(), dt, v.size());
   impl_->value = v;
+}
+
+detail::VariableImpl* Variable::impl_for_update() const {
+  check_defined(impl_);
+  return impl_.get();
 }
 
 Tensor Variable::value() const {

@@ -59,3 +59,25 @@ TEST(Variable, UndefinedVariableThrows) {
 
 }  // namespace
 }  // namespace keras
+
+#include "autodiff/tape_impl.hpp"
+
+namespace keras {
+namespace {
+
+TEST(Variable, WritableValueCopiesOnWriteWhenAReadIsHeld) {
+  Variable v(Tensor({1.f, 2.f}));
+  Tensor held = v.value();
+  Tensor w = detail::writable_value(v);
+  w.mutable_data<float>()[0] = 9.f;  // an in-place update, as a fused optimizer kernel does
+  EXPECT_EQ(held.to_vector<float>(), (std::vector<float>{1, 2}));
+  EXPECT_EQ(v.value().to_vector<float>(), (std::vector<float>{9, 2}));
+  held = Tensor();
+  const void* before = v.value().raw_data();
+  detail::writable_value(v).mutable_data<float>()[1] = 5.f;  // no read held: same buffer
+  EXPECT_EQ(v.value().raw_data(), before);
+  EXPECT_EQ(v.value().to_vector<float>(), (std::vector<float>{9, 5}));
+}
+
+}  // namespace
+}  // namespace keras
