@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <atomic>
 #include <string>
 
 #include "keras/error.hpp"
@@ -15,5 +16,11 @@ void set_num_threads(int n) {
 }
 
 int num_threads() { return omp_get_max_threads(); }
+
+namespace {
+std::atomic<bool> g_deterministic{false};
+}
+void set_deterministic(bool enabled) { g_deterministic.store(enabled, std::memory_order_relaxed); }
+bool deterministic() { return g_deterministic.load(std::memory_order_relaxed); }
 
 }  // namespace keras::config

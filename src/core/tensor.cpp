@@ -35,6 +35,7 @@ void TensorImpl::set_contiguous_strides() {
 }
 
 bool TensorImpl::is_contiguous() const {
+  if (shape.numel() == 0) return true;  // no element to misplace
   int64_t s = 1;
   for (int i = shape.rank() - 1; i >= 0; --i) {
     if (shape[i] != 1 && strides[i] != s) return false;

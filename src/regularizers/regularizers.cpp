@@ -1,0 +1,189 @@
+// Mirrors keras/src/regularizers/regularizers.py and keras/src/regularizers/__init__.py
+// (get and its names).
+#include "keras/regularizers.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "keras/error.hpp"
+#include "keras/ops.hpp"
+
+namespace keras::regularizers {
+
+namespace {
+
+// keras.config.epsilon(): the floor of the norms in OrthogonalRegularizer's
+// normalization. TODO(config): read keras::config::epsilon() once it exists.
+constexpr double kEpsilon = 1e-7;
+
+// A double as Python's repr prints it ("1.0", "-0.5", "nan"), so messages read like Keras'.
+std::string py_float(double v) {
+  char buf[32];
+  auto res = std::to_chars(buf, buf + sizeof(buf), v);
+  std::string s(buf, res.ptr);
+  if (s.find_first_of(".en") == std::string::npos) s += ".0";
+  return s;
+}
+
+// Keras' validate_float_arg: a finite, non-negative number.
+double validated(double value, const char* name) {
+  if (!std::isfinite(value) || value < 0) {
+    throw ValueError(std::string("Invalid value for argument ") + name + ": expected a non-negative float. Received: " +
+                     name + "=" + py_float(value));
+  }
+  return value;
+}
+
+// Keras stores L1's l1 and OrthogonalRegularizer's factor with
+// ops.convert_to_tensor, which makes a float32 tensor; casting it to the
+// weight's dtype later keeps the float32 rounding (0.01 becomes
+// 0.009999999776... in float64). Mirror that so float64 penalties match.
+double as_float32(double v) { return static_cast<double>(static_cast<float>(v)); }
+
+// A 0-d tensor of x's dtype: Keras' ops.cast(factor, dtype=x.dtype).
+Tensor scalar_like(double v, const Tensor& x) { return ops::convert_to_tensor(v, x.dtype()); }
+
+// keras.ops.normalize(x, axis, order=2): x * min(rsqrt(sum(x^2, axis)), 1 / epsilon).
+Tensor l2_normalize(const Tensor& x, int64_t axis) {
+  Tensor inv_norm = ops::rsqrt(ops::sum(ops::square(x), axis, /*keepdims=*/true));
+  return x * ops::minimum(inv_norm, scalar_like(1.0 / kEpsilon, x));
+}
+
+using Factory = std::function<std::shared_ptr<Regularizer>()>;
+
+template <class T>
+Factory make() {
+  return [] { return std::make_shared<T>(); };
+}
+
+// Keras' ALL_OBJECTS_DICT: each class name and its snake_case form.
+const std::map<std::string, Factory>& registry() {
+  static const std::map<std::string, Factory> r = {
+      {"L1", make<L1>()},
+      {"l1", make<L1>()},
+      {"L2", make<L2>()},
+      {"l2", make<L2>()},
+      {"L1L2", make<L1L2>()},
+      {"l1l2", make<L1L2>()},
+      {"OrthogonalRegularizer", make<OrthogonalRegularizer>()},
+      {"orthogonal_regularizer", make<OrthogonalRegularizer>()},
+      {"Regularizer", make<Regularizer>()},
+      {"regularizer", make<Regularizer>()},
+  };
+  return r;
+}
+
+// A user function of the weight.
+class FunctionRegularizer : public Regularizer {
+ public:
+  explicit FunctionRegularizer(RegularizerFn fn) : fn_(std::move(fn)) {}
+  Tensor call(const Tensor& x) const override { return fn_(x); }
+  std::string class_name() const override { return "function"; }
+
+ private:
+  RegularizerFn fn_;
+};
+
+}  // namespace
+
+// ---- Regularizer -----------------------------------------------------------------------------------------
+
+Tensor Regularizer::operator()(const Tensor& x) const {
+  if (!x.defined()) throw ValueError(class_name() + ": the input is an undefined tensor");
+  return call(x);
+}
+
+Tensor Regularizer::call(const Tensor& x) const { return ops::zeros({}, x.dtype()); }
+
+// ---- the regularizers ------------------------------------------------------------------------------------
+
+L1::L1(Options options) : options_(options) { validated(options_.l1, "l1"); }
+
+Tensor L1::call(const Tensor& x) const {
+  return scalar_like(as_float32(options_.l1), x) * ops::sum(ops::abs(x));
+}
+
+L2::L2(Options options) : options_(options) { validated(options_.l2, "l2"); }
+
+Tensor L2::call(const Tensor& x) const { return scalar_like(options_.l2, x) * ops::sum(ops::square(x)); }
+
+L1L2::L1L2(Options options) : options_(options) {
+  validated(options_.l1, "l1");
+  validated(options_.l2, "l2");
+}
+
+Tensor L1L2::call(const Tensor& x) const {
+  Tensor regularization = scalar_like(0.0, x);
+  if (options_.l1 != 0.0) regularization = regularization + scalar_like(options_.l1, x) * ops::sum(ops::abs(x));
+  if (options_.l2 != 0.0) regularization = regularization + scalar_like(options_.l2, x) * ops::sum(ops::square(x));
+  return regularization;
+}
+
+OrthogonalRegularizer::OrthogonalRegularizer(Options options) : options_(std::move(options)) {
+  validated(options_.factor, "factor");
+  if (options_.mode != "rows" && options_.mode != "columns") {
+    throw ValueError(R"(Invalid value for argument `mode`. Expected one of {"rows", "columns"}. Received: mode=)" +
+                     options_.mode);
+  }
+}
+
+Tensor OrthogonalRegularizer::call(const Tensor& x) const {
+  if (x.ndim() != 2) {
+    throw ValueError("Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape=" + x.shape().str());
+  }
+  Tensor product;
+  int64_t size = 0;
+  if (options_.mode == "rows") {
+    const Tensor n = l2_normalize(x, 1);
+    product = ops::matmul(n, ops::transpose(n));
+    size = x.shape()[0];
+  } else {
+    const Tensor n = l2_normalize(x, 0);
+    product = ops::matmul(ops::transpose(n), n);
+    size = x.shape()[1];
+  }
+  const Tensor product_no_diagonal = product * (1.0 - ops::eye(size, std::nullopt, 0, x.dtype()));
+  // A single row (or column) has no pairs: 0 / 0, NaN, as in Keras.
+  const double num_pairs = static_cast<double>(size) * (static_cast<double>(size) - 1.0) / 2.0;
+  // Keras: factor * 0.5 * sum(...) / num_pairs, with factor a float32 tensor.
+  const Tensor half_factor = scalar_like(as_float32(options_.factor) * 0.5, x);
+  return half_factor * ops::sum(ops::abs(product_no_diagonal)) / num_pairs;
+}
+
+// ---- lookup ----------------------------------------------------------------------------------------------
+
+const std::vector<std::string>& valid_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> v;
+    for (const auto& [name, factory] : registry()) v.push_back(name);
+    return v;  // std::map keeps them sorted
+  }();
+  return names;
+}
+
+std::shared_ptr<Regularizer> get(const std::string& identifier) {
+  auto it = registry().find(identifier);
+  if (it != registry().end()) return it->second();
+  std::string message = "Could not interpret regularizer identifier: " + identifier + ". Valid names are: ";
+  for (size_t i = 0; i < valid_names().size(); ++i) message += (i ? ", " : "") + valid_names()[i];
+  throw ValueError(message);
+}
+
+// ---- RegularizerArg --------------------------------------------------------------------------------------
+
+RegularizerArg::RegularizerArg(const char* identifier) : RegularizerArg(std::string(identifier ? identifier : "")) {}
+
+RegularizerArg::RegularizerArg(const std::string& identifier) : regularizer_(regularizers::get(identifier)) {}
+
+RegularizerArg::RegularizerArg(std::shared_ptr<const Regularizer> regularizer) : regularizer_(std::move(regularizer)) {}
+
+std::shared_ptr<const Regularizer> RegularizerArg::wrap(RegularizerFn fn) {
+  return std::make_shared<FunctionRegularizer>(std::move(fn));
+}
+
+}  // namespace keras::regularizers
