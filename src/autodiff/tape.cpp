@@ -13,8 +13,10 @@ namespace keras {
 namespace detail {
 
 namespace {
-thread_local std::vector<TapeImpl*> t_tapes;
-thread_local int t_paused = 0;
+// initial-exec: these are read on every op call; the general-dynamic model
+// would cost a __tls_get_addr call each time (libkeras is linked, not dlopen'ed).
+__attribute__((tls_model("initial-exec"))) thread_local std::vector<TapeImpl*> t_tapes;
+__attribute__((tls_model("initial-exec"))) thread_local int t_paused = 0;
 
 uint64_t key_of(const Tensor& t) { return t.impl()->var_id ? t.impl()->var_id : t.impl()->id; }
 }  // namespace

@@ -11,22 +11,47 @@ std::vector<const OpDef*>& op_registry() {
   return ops;
 }
 
-std::vector<Tensor> apply(const OpDef& op, std::span<const Tensor> inputs, AttrsPtr attrs) {
+namespace {
+
+// Recycled vectors for the per-call specs and outputs: a heap allocation
+// each is a measurable part of an eager op's cost. A pool (not one
+// thread_local vector) keeps apply() reentrant.
+template <class T>
+class VecPool {
+ public:
+  std::vector<T> take() {
+    if (free_.empty()) return {};
+    std::vector<T> v = std::move(free_.back());
+    free_.pop_back();
+    return v;
+  }
+  void give(std::vector<T>&& v) {
+    if (free_.size() < 16 && v.capacity() <= 16) {
+      v.clear();
+      free_.push_back(std::move(v));
+    }
+  }
+
+ private:
+  std::vector<std::vector<T>> free_;
+};
+
+__attribute__((tls_model("initial-exec"))) thread_local VecPool<TensorSpec> t_spec_pool;
+__attribute__((tls_model("initial-exec"))) thread_local VecPool<Tensor> t_output_pool;
+
+void apply_into(const OpDef& op, std::span<const Tensor> inputs, const AttrsPtr& attrs, std::vector<Tensor>& outputs) {
   bool symbolic = false;
   bool all_contiguous = true;
   for (size_t i = 0; i < inputs.size(); ++i) {
     const auto* impl = inputs[i].impl();
     if (!impl) throw ValueError(std::string(op.name) + ": input " + std::to_string(i) + " is an undefined tensor");
-    if (!impl->storage)
-      symbolic = true;
-    else if (!impl->is_contiguous())
-      all_contiguous = false;
+    if (!impl->storage) symbolic = true;
+    else if (!impl->is_contiguous()) all_contiguous = false;
   }
   OpCall call{op, inputs, attrs.get()};
-  std::vector<TensorSpec> specs;
+  std::vector<TensorSpec> specs = t_spec_pool.take();
   op.infer(call, specs);
 
-  std::vector<Tensor> outputs;
   if (symbolic) {
     outputs = add_graph_node(op, inputs, attrs, std::move(specs));
   } else {
@@ -42,14 +67,26 @@ std::vector<Tensor> apply(const OpDef& op, std::span<const Tensor> inputs, Attrs
       outputs.reserve(specs.size());
       for (const auto& s : specs) outputs.push_back(Tensor::empty(s.shape, s.dtype, dev));
     }
+    t_spec_pool.give(std::move(specs));
     op.run(OpCall{op, run_inputs, attrs.get()}, outputs);
   }
   if (op.grad && any_tape_recording()) record_on_tapes(op, attrs, inputs, outputs);
+}
+
+}  // namespace
+
+std::vector<Tensor> apply(const OpDef& op, std::span<const Tensor> inputs, AttrsPtr attrs) {
+  std::vector<Tensor> outputs;
+  apply_into(op, inputs, attrs, outputs);
   return outputs;
 }
 
 Tensor apply1(const OpDef& op, std::initializer_list<Tensor> inputs, AttrsPtr attrs) {
-  return std::move(apply(op, std::span<const Tensor>(inputs.begin(), inputs.size()), std::move(attrs))[0]);
+  std::vector<Tensor> outputs = t_output_pool.take();
+  apply_into(op, std::span<const Tensor>(inputs.begin(), inputs.size()), attrs, outputs);
+  Tensor out = std::move(outputs[0]);
+  t_output_pool.give(std::move(outputs));
+  return out;
 }
 
 Tensor GradCtx::dy(size_t i) const {
