@@ -260,14 +260,15 @@ Tensor normal_impl(const char* fn, const Shape& shape, const NormalOptions& o, b
   check_shape(fn, shape);
   check_floating(fn, o.dtype);
   check_normal_args(fn, o);
-  const auto [key, draw] = o.seed.resolve();
+  const auto key_draw = o.seed.resolve();
+  const uint64_t key = key_draw.first, draw = key_draw.second;
   Tensor out = Tensor::empty(shape, o.dtype);
   with_float_codec(o.dtype, [&](auto codec) {
     using C = decltype(codec);
     using T = typename C::T;
     constexpr bool kWide = std::is_same_v<C, F64>;
     constexpr int kPer = kNormalsPerBlock<kWide>;
-    fill_blocks(data_of<C>(out), out.size(), kPer, [&, key = key, draw = draw](int64_t j, T* vals) {
+    fill_blocks(data_of<C>(out), out.size(), kPer, [&](int64_t j, T* vals) {
       double z[4];
       block_normals<kWide>(philox_block(key, draw, static_cast<uint64_t>(j)), z);
       for (int k = 0; k < kPer; ++k) {
@@ -298,7 +299,8 @@ std::vector<int64_t> permutation_indices(int64_t n, const Seed& seed) {
   std::iota(p.begin(), p.end(), int64_t{0});
   // Resolved even when there is nothing to shuffle, so every call advances a
   // SeedGenerator by one draw.
-  const auto [key, draw] = seed.resolve();
+  const auto key_draw = seed.resolve();
+  const uint64_t key = key_draw.first, draw = key_draw.second;
   PhiloxBlock b{};
   for (int64_t i = n - 1, t = 0; i > 0; --i, ++t) {
     if (t % 2 == 0) b = philox_block(key, draw, static_cast<uint64_t>(t / 2));
@@ -320,7 +322,8 @@ SeedGenerator::SeedGenerator(std::optional<uint64_t> seed) {
   }
   // Drawn from the global generator, so set_random_seed makes unseeded
   // generators (and the layers that own them) reproducible, as in Keras.
-  const auto [key, draw] = global_next();
+  const auto key_draw = global_next();
+  const uint64_t key = key_draw.first, draw = key_draw.second;
   const PhiloxBlock b = philox_block(key, draw, 0);
   seed_ = word64(b[0], b[1]);
 }
@@ -360,19 +363,20 @@ Tensor uniform(const Shape& shape, UniformOptions o) {
   const double span = hi - lo;
   const bool finite_span = std::isfinite(span);
   auto lerp = [=](double u) { return finite_span ? lo + u * span : lo - u * lo + u * hi; };
-  const auto [key, draw] = o.seed.resolve();
+  const auto key_draw = o.seed.resolve();
+  const uint64_t key = key_draw.first, draw = key_draw.second;
   Tensor out = Tensor::empty(shape, o.dtype);
   with_float_codec(o.dtype, [&](auto codec) {
     using C = decltype(codec);
     using T = typename C::T;
     if constexpr (std::is_same_v<C, F64>) {
-      fill_blocks(data_of<C>(out), out.size(), 2, [&, key = key, draw = draw](int64_t j, T* vals) {
+      fill_blocks(data_of<C>(out), out.size(), 2, [&](int64_t j, T* vals) {
         const PhiloxBlock b = philox_block(key, draw, static_cast<uint64_t>(j));
         vals[0] = encode_in_range<C>(lerp(unit53(b[0], b[1])), lo, hi);
         vals[1] = encode_in_range<C>(lerp(unit53(b[2], b[3])), lo, hi);
       });
     } else {
-      fill_blocks(data_of<C>(out), out.size(), 4, [&, key = key, draw = draw](int64_t j, T* vals) {
+      fill_blocks(data_of<C>(out), out.size(), 4, [&](int64_t j, T* vals) {
         const PhiloxBlock b = philox_block(key, draw, static_cast<uint64_t>(j));
         for (int k = 0; k < 4; ++k) vals[k] = encode_in_range<C>(lerp(unit24(b[k])), lo, hi);
       });
@@ -404,7 +408,8 @@ Tensor randint(const Shape& shape, int64_t minval, int64_t maxval, DType dtype, 
                      ") does not fit in " + std::string(dtype_name(dtype)));
   }
   const uint64_t range = static_cast<uint64_t>(maxval) - static_cast<uint64_t>(minval);
-  const auto [key, draw] = seed.resolve();
+  const auto key_draw = seed.resolve();
+  const uint64_t key = key_draw.first, draw = key_draw.second;
   Tensor out = Tensor::empty(shape, dtype);
   switch (dtype) {
     case DType::int32:
@@ -428,10 +433,11 @@ Tensor dropout_mask(const Shape& shape, double rate, Seed seed) {
   // Keep iff a 32-bit word is below (1 - rate) 2^32: the keep probability is
   // exact to 2^-32, and rate 0 (threshold 2^32) keeps everything.
   const auto threshold = static_cast<uint64_t>(std::ldexp(1.0 - rate, 32));
-  const auto [key, draw] = seed.resolve();
+  const auto key_draw = seed.resolve();
+  const uint64_t key = key_draw.first, draw = key_draw.second;
   Tensor out = Tensor::empty(shape, DType::bool_);
   fill_blocks(static_cast<bool*>(out.raw_mutable_data()), out.size(), 4,
-              [&, key = key, draw = draw](int64_t j, bool* vals) {
+              [&](int64_t j, bool* vals) {
                 const PhiloxBlock b = philox_block(key, draw, static_cast<uint64_t>(j));
                 for (int k = 0; k < 4; ++k) vals[k] = b[k] < threshold;
               });
