@@ -70,7 +70,7 @@ class MaxNorm : public Constraint {
   explicit MaxNorm(Options options = {}) : options_(std::move(options)) {}
   /// MaxNorm(3.0), MaxNorm(3.0, {0, 1, 2}). (A template, so that `MaxNorm({})` picks the options.)
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit MaxNorm(T max_value, Axes axis = 0)
       : MaxNorm(Options{.max_value = static_cast<double>(max_value), .axis = std::move(axis)}) {}
   Tensor call(const Tensor& w) const override;

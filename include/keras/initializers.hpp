@@ -151,7 +151,7 @@ class Constant : public Initializer {
   explicit Constant(Options options = {}) : options_(options) {}
   /// Constant(0.5). (A template, so that `Constant({})` picks the options.)
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit Constant(T value) : Constant(Options{.value = static_cast<double>(value)}) {}
   Tensor call(const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "Constant"; }
@@ -172,7 +172,7 @@ class Identity : public Initializer {
   using Options = IdentityOptions;
   explicit Identity(Options options = {}) : options_(options) {}
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit Identity(T gain) : Identity(Options{.gain = static_cast<double>(gain)}) {}
   Tensor call(const Shape& shape, DType dtype) const override;
   std::string class_name() const override { return "Identity"; }
@@ -277,7 +277,7 @@ class VarianceScaling : public RandomInitializer {
   explicit VarianceScaling(Options options = {});
   /// VarianceScaling(2.0, "fan_out", "uniform").
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit VarianceScaling(T scale, std::string mode = "fan_in", std::string distribution = "truncated_normal",
                            InitializerSeed seed = {})
       : VarianceScaling(Options{.scale = static_cast<double>(scale),
@@ -367,7 +367,7 @@ class Orthogonal : public RandomInitializer {
   using Options = OrthogonalOptions;
   explicit Orthogonal(Options options = {});
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit Orthogonal(T gain, InitializerSeed seed = {})
       : Orthogonal(Options{.gain = static_cast<double>(gain), .seed = std::move(seed)}) {}
   Tensor call(const Shape& shape, DType dtype) const override;
@@ -413,9 +413,9 @@ class InitializerArg {
  public:
   /// No initializer.
   InitializerArg() = default;
-  InitializerArg(std::nullopt_t) {}                   // NOLINT
-  InitializerArg(const char* identifier);             // NOLINT: implicit, as Keras takes a string
-  InitializerArg(const std::string& identifier);      // NOLINT
+  InitializerArg(std::nullopt_t) {}                                // NOLINT
+  InitializerArg(const char* identifier);                          // NOLINT: implicit, as Keras takes a string
+  InitializerArg(const std::string& identifier);                   // NOLINT
   InitializerArg(std::shared_ptr<const Initializer> initializer);  // NOLINT
   /// Initial values given directly; keras::ValueError when called with another shape.
   InitializerArg(const Tensor& values);  // NOLINT

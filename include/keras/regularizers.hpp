@@ -56,8 +56,7 @@ struct L1Options {
   /// Non-negative factor.
   double l1 = 0.01;
 };
-/// l1 * sum(abs(x)). Keras keeps l1 as a float32 tensor, so the factor is
-/// rounded to float32 before being cast to x's dtype; this does the same.
+/// l1 * sum(abs(x)).
 class L1 : public Regularizer {
  public:
   using Options = L1Options;
@@ -65,7 +64,7 @@ class L1 : public Regularizer {
   explicit L1(Options options = {});
   /// L1(0.001). (A template, so that `L1({})` picks the options.)
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit L1(T l1) : L1(Options{.l1 = static_cast<double>(l1)}) {}
   Tensor call(const Tensor& x) const override;
   std::string class_name() const override { return "L1"; }
@@ -86,7 +85,7 @@ class L2 : public Regularizer {
   /// Throws keras::ValueError when l2 is negative or not finite.
   explicit L2(Options options = {});
   template <class T>
-    requires std::is_arithmetic_v<T>
+  requires std::is_arithmetic_v<T>
   explicit L2(T l2) : L2(Options{.l2 = static_cast<double>(l2)}) {}
   Tensor call(const Tensor& x) const override;
   std::string class_name() const override { return "L2"; }

@@ -19,9 +19,17 @@ namespace {
 // TODO(config): read keras::config::epsilon() once it exists.
 constexpr double kEpsilon = 1e-7;
 
+bool is_half(DType d) { return d == DType::float16 || d == DType::bfloat16; }
+
 // Integer weights are projected in float32, as Keras' norms of an integer
 // tensor are float32 (sqrt promotes) and the weight is cast to their dtype.
-Tensor as_floating(const Tensor& w) { return is_floating(w.dtype()) ? w : ops::cast(w, DType::float32); }
+// float16 and bfloat16 weights (storage types in keras.cpp, which ops reject)
+// are projected in float32 and cast back, keeping Keras' result dtype.
+template <class F>
+Tensor project(const Tensor& w, F&& f) {
+  if (is_half(w.dtype())) return ops::cast(f(ops::cast(w, DType::float32)), w.dtype());
+  return f(is_floating(w.dtype()) ? w : ops::cast(w, DType::float32));
+}
 
 // sqrt(sum(square(w), axis, keepdims=True)): broadcastable against w.
 Tensor norms(const Tensor& w, const Axes& axis) { return ops::sqrt(ops::sum(ops::square(w), axis, /*keepdims=*/true)); }
@@ -36,11 +44,10 @@ Factory make() {
 // Keras' ALL_OBJECTS_DICT: each class name and its snake_case form.
 const std::map<std::string, Factory>& registry() {
   static const std::map<std::string, Factory> r = {
-      {"Constraint", make<Constraint>()}, {"constraint", make<Constraint>()},
-      {"MaxNorm", make<MaxNorm>()},       {"max_norm", make<MaxNorm>()},
-      {"MinMaxNorm", make<MinMaxNorm>()}, {"min_max_norm", make<MinMaxNorm>()},
-      {"NonNeg", make<NonNeg>()},         {"non_neg", make<NonNeg>()},
-      {"UnitNorm", make<UnitNorm>()},     {"unit_norm", make<UnitNorm>()},
+      {"Constraint", make<Constraint>()}, {"constraint", make<Constraint>()}, {"MaxNorm", make<MaxNorm>()},
+      {"max_norm", make<MaxNorm>()},      {"MinMaxNorm", make<MinMaxNorm>()}, {"min_max_norm", make<MinMaxNorm>()},
+      {"NonNeg", make<NonNeg>()},         {"non_neg", make<NonNeg>()},        {"UnitNorm", make<UnitNorm>()},
+      {"unit_norm", make<UnitNorm>()},
   };
   return r;
 }
@@ -73,25 +80,29 @@ Tensor Constraint::call(const Tensor& w) const { return w; }
 // norm / (epsilon + norm), slightly below 1, even when it is within bounds.
 
 Tensor MaxNorm::call(const Tensor& w) const {
-  const Tensor x = as_floating(w);
-  const Tensor n = norms(x, options_.axis);
-  const Tensor desired = ops::clip(n, 0.0, options_.max_value);
-  return x * (desired / (kEpsilon + n));
+  return project(w, [&](const Tensor& x) {
+    const Tensor n = norms(x, options_.axis);
+    const Tensor desired = ops::clip(n, 0.0, options_.max_value);
+    return x * (desired / (kEpsilon + n));
+  });
 }
 
-Tensor NonNeg::call(const Tensor& w) const { return ops::maximum(w, ops::convert_to_tensor(0.0, w.dtype())); }
+Tensor NonNeg::call(const Tensor& w) const {
+  if (is_half(w.dtype())) return ops::cast(call(ops::cast(w, DType::float32)), w.dtype());
+  return ops::maximum(w, ops::convert_to_tensor(0.0, w.dtype()));
+}
 
 Tensor UnitNorm::call(const Tensor& w) const {
-  const Tensor x = as_floating(w);
-  return x / (kEpsilon + norms(x, options_.axis));
+  return project(w, [&](const Tensor& x) { return x / (kEpsilon + norms(x, options_.axis)); });
 }
 
 Tensor MinMaxNorm::call(const Tensor& w) const {
-  const Tensor x = as_floating(w);
-  const Tensor n = norms(x, options_.axis);
-  const Tensor desired =
-      options_.rate * ops::clip(n, options_.min_value, options_.max_value) + (1.0 - options_.rate) * n;
-  return x * (desired / (kEpsilon + n));
+  return project(w, [&](const Tensor& x) {
+    const Tensor n = norms(x, options_.axis);
+    const Tensor desired =
+        options_.rate * ops::clip(n, options_.min_value, options_.max_value) + (1.0 - options_.rate) * n;
+    return x * (desired / (kEpsilon + n));
+  });
 }
 
 // ---- lookup ----------------------------------------------------------------------------------------------

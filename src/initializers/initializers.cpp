@@ -7,10 +7,12 @@
 #include "keras/initializers.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +64,15 @@ int64_t product_of_axes(const Shape& shape, const std::vector<int64_t>& axes, co
   return p;
 }
 
+// sum(x[i] * y[i]). The simd reduction lets the compiler reorder the sum to
+// vectorize it (the order is fixed by the build, so results stay deterministic).
+double dot(const double* x, const double* y, int64_t n) {
+  double s = 0.0;
+#pragma omp simd reduction(+ : s)
+  for (int64_t i = 0; i < n; ++i) s += x[i] * y[i];
+  return s;
+}
+
 // Householder QR of the m x n matrix `a` (m >= n, column-major: a[j * m + i]
 // is row i of column j). Returns Q's n columns (column-major, m x n), each
 // multiplied by the sign of R's diagonal entry, as Keras' Orthogonal does to
@@ -72,9 +83,7 @@ std::vector<double> orthonormal_columns(std::vector<double> a, int64_t m, int64_
   std::vector<double> r_diag(static_cast<size_t>(n), 0.0);
   for (int64_t k = 0; k < n; ++k) {
     double* ak = a.data() + k * m;
-    double norm2 = 0.0;
-    for (int64_t i = k; i < m; ++i) norm2 += ak[i] * ak[i];
-    const double norm = std::sqrt(norm2);
+    const double norm = std::sqrt(dot(ak + k, ak + k, m - k));
     if (norm == 0.0) continue;  // nothing to reflect; R's diagonal entry is 0
     // Reflect x onto alpha e1 with alpha of the sign opposite to x[0], so that
     // v = x - alpha e1 does not cancel.
@@ -82,31 +91,27 @@ std::vector<double> orthonormal_columns(std::vector<double> a, int64_t m, int64_
     double* vk = v.data() + k * m;
     for (int64_t i = k; i < m; ++i) vk[i] = ak[i];
     vk[k] -= alpha;
-    double vnorm2 = 0.0;
-    for (int64_t i = k; i < m; ++i) vnorm2 += vk[i] * vk[i];
-    const double inv = 1.0 / std::sqrt(vnorm2);
+    const double inv = 1.0 / std::sqrt(dot(vk + k, vk + k, m - k));
+    // Normalize v, then A[k:, k:] -= 2 v (v^T A[k:, k:]), column by column.
     for (int64_t i = k; i < m; ++i) vk[i] *= inv;
-    // A[k:, k:] -= 2 v (v^T A[k:, k:]); each column is independent.
-#pragma omp parallel for schedule(static) if ((m - k) * (n - k) > 65536)
     for (int64_t j = k; j < n; ++j) {
       double* aj = a.data() + j * m;
-      double dot = 0.0;
-      for (int64_t i = k; i < m; ++i) dot += vk[i] * aj[i];
-      for (int64_t i = k; i < m; ++i) aj[i] -= 2.0 * dot * vk[i];
+      const double c = 2.0 * dot(vk + k, aj + k, m - k);
+      for (int64_t i = k; i < m; ++i) aj[i] -= c * vk[i];
     }
     r_diag[static_cast<size_t>(k)] = alpha;
   }
-  // Q = H_0 H_1 ... H_{n-1} applied to the first n columns of the identity.
+  // Q = H_0 H_1 ... H_{n-1} applied to the first n columns of the identity,
+  // right to left. When H_k is applied, columns j < k are still e_j, which H_k
+  // (acting on rows k..m-1) leaves alone, so they are skipped.
   std::vector<double> q(static_cast<size_t>(m * n), 0.0);
   for (int64_t j = 0; j < n; ++j) q[static_cast<size_t>(j * m + j)] = 1.0;
   for (int64_t k = n - 1; k >= 0; --k) {
     const double* vk = v.data() + k * m;
-#pragma omp parallel for schedule(static) if ((m - k) * n > 65536)
-    for (int64_t j = 0; j < n; ++j) {
+    for (int64_t j = k; j < n; ++j) {
       double* qj = q.data() + j * m;
-      double dot = 0.0;
-      for (int64_t i = k; i < m; ++i) dot += vk[i] * qj[i];
-      for (int64_t i = k; i < m; ++i) qj[i] -= 2.0 * dot * vk[i];
+      const double c = 2.0 * dot(vk + k, qj + k, m - k);
+      for (int64_t i = k; i < m; ++i) qj[i] -= c * vk[i];
     }
   }
   // Keras: q *= sign(diag(r)); sign(0) is 0, as ops.sign gives.
@@ -246,8 +251,9 @@ VarianceScalingOptions preset(double scale, const char* mode, const char* distri
 Tensor Initializer::operator()(const Shape& shape, DType dtype) const {
   for (int64_t d : shape) {
     if (d < 0) {
-      throw ValueError(class_name() + ": the shape to initialize must be fully defined and non-negative. Received: shape=" +
-                       shape.str());
+      throw ValueError(
+          class_name() +
+          ": the shape to initialize must be fully defined and non-negative. Received: shape=" + shape.str());
     }
   }
   Tensor t = call(shape, dtype);
@@ -285,8 +291,11 @@ Tensor Identity::call(const Shape& shape, DType dtype) const {
     throw ValueError("Identity matrix initializer can only be used for 2D matrices. Received: shape=" + shape.str() +
                      " of rank " + std::to_string(shape.rank()) + ".");
   }
-  Tensor eye = ops::eye(shape[0], shape[1], 0, dtype);
-  return options_.gain == 1.0 ? eye : eye * options_.gain;
+  if (options_.gain == 1.0) return ops::eye(shape[0], shape[1], 0, dtype);
+  // float16 and bfloat16 are storage types in keras.cpp (ops reject them):
+  // scale in float32; operator() casts the result to `dtype`.
+  const DType compute = dtype == DType::float16 || dtype == DType::bfloat16 ? DType::float32 : dtype;
+  return ops::eye(shape[0], shape[1], 0, compute) * options_.gain;
 }
 
 // ---- random initializers ---------------------------------------------------------------------------------
@@ -338,8 +347,7 @@ std::pair<int64_t, int64_t> compute_fans(const Shape& shape, const std::optional
   return {shape[rank - 2] * receptive_field_size, shape[rank - 1] * receptive_field_size};
 }
 
-VarianceScaling::VarianceScaling(Options options)
-    : RandomInitializer(checked(options)), options_(std::move(options)) {}
+VarianceScaling::VarianceScaling(Options options) : RandomInitializer(checked(options)), options_(std::move(options)) {}
 
 VarianceScaling::VarianceScaling(std::string class_name, Options options)
     : RandomInitializer(checked(options)), options_(std::move(options)), class_name_(std::move(class_name)) {}
@@ -377,8 +385,7 @@ GlorotUniform::GlorotUniform(Options options)
 GlorotNormal::GlorotNormal(Options options)
     : VarianceScaling("GlorotNormal", preset(1.0, "fan_avg", "truncated_normal", options)) {}
 HeUniform::HeUniform(Options options) : VarianceScaling("HeUniform", preset(2.0, "fan_in", "uniform", options)) {}
-HeNormal::HeNormal(Options options)
-    : VarianceScaling("HeNormal", preset(2.0, "fan_in", "truncated_normal", options)) {}
+HeNormal::HeNormal(Options options) : VarianceScaling("HeNormal", preset(2.0, "fan_in", "truncated_normal", options)) {}
 LecunUniform::LecunUniform(Options options)
     : VarianceScaling("LecunUniform", preset(1.0, "fan_in", "uniform", options)) {}
 LecunNormal::LecunNormal(Options options)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,17 +34,20 @@ std::string py_float(double v) {
 // Keras' validate_float_arg: a finite, non-negative number.
 double validated(double value, const char* name) {
   if (!std::isfinite(value) || value < 0) {
-    throw ValueError(std::string("Invalid value for argument ") + name + ": expected a non-negative float. Received: " +
-                     name + "=" + py_float(value));
+    throw ValueError(std::string("Invalid value for argument ") + name +
+                     ": expected a non-negative float. Received: " + name + "=" + py_float(value));
   }
   return value;
 }
 
-// Keras stores L1's l1 and OrthogonalRegularizer's factor with
-// ops.convert_to_tensor, which makes a float32 tensor; casting it to the
-// weight's dtype later keeps the float32 rounding (0.01 becomes
-// 0.009999999776... in float64). Mirror that so float64 penalties match.
-double as_float32(double v) { return static_cast<double>(static_cast<float>(v)); }
+// keras.cpp's float16 and bfloat16 are storage types (ops reject them), so a
+// penalty on such a weight is computed in float32 and cast back to its dtype,
+// which is the dtype Keras returns.
+template <class F>
+Tensor in_compute_dtype(const Tensor& x, F&& f) {
+  if (x.dtype() != DType::float16 && x.dtype() != DType::bfloat16) return f(x);
+  return ops::cast(f(ops::cast(x, DType::float32)), x.dtype());
+}
 
 // A 0-d tensor of x's dtype: Keras' ops.cast(factor, dtype=x.dtype).
 Tensor scalar_like(double v, const Tensor& x) { return ops::convert_to_tensor(v, x.dtype()); }
@@ -105,12 +109,14 @@ Tensor Regularizer::call(const Tensor& x) const { return ops::zeros({}, x.dtype(
 L1::L1(Options options) : options_(options) { validated(options_.l1, "l1"); }
 
 Tensor L1::call(const Tensor& x) const {
-  return scalar_like(as_float32(options_.l1), x) * ops::sum(ops::abs(x));
+  return in_compute_dtype(x, [&](const Tensor& v) { return scalar_like(options_.l1, v) * ops::sum(ops::abs(v)); });
 }
 
 L2::L2(Options options) : options_(options) { validated(options_.l2, "l2"); }
 
-Tensor L2::call(const Tensor& x) const { return scalar_like(options_.l2, x) * ops::sum(ops::square(x)); }
+Tensor L2::call(const Tensor& x) const {
+  return in_compute_dtype(x, [&](const Tensor& v) { return scalar_like(options_.l2, v) * ops::sum(ops::square(v)); });
+}
 
 L1L2::L1L2(Options options) : options_(options) {
   validated(options_.l1, "l1");
@@ -118,10 +124,12 @@ L1L2::L1L2(Options options) : options_(options) {
 }
 
 Tensor L1L2::call(const Tensor& x) const {
-  Tensor regularization = scalar_like(0.0, x);
-  if (options_.l1 != 0.0) regularization = regularization + scalar_like(options_.l1, x) * ops::sum(ops::abs(x));
-  if (options_.l2 != 0.0) regularization = regularization + scalar_like(options_.l2, x) * ops::sum(ops::square(x));
-  return regularization;
+  return in_compute_dtype(x, [&](const Tensor& v) {
+    Tensor regularization = scalar_like(0.0, v);
+    if (options_.l1 != 0.0) regularization = regularization + scalar_like(options_.l1, v) * ops::sum(ops::abs(v));
+    if (options_.l2 != 0.0) regularization = regularization + scalar_like(options_.l2, v) * ops::sum(ops::square(v));
+    return regularization;
+  });
 }
 
 OrthogonalRegularizer::OrthogonalRegularizer(Options options) : options_(std::move(options)) {
@@ -136,23 +144,25 @@ Tensor OrthogonalRegularizer::call(const Tensor& x) const {
   if (x.ndim() != 2) {
     throw ValueError("Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape=" + x.shape().str());
   }
-  Tensor product;
-  int64_t size = 0;
-  if (options_.mode == "rows") {
-    const Tensor n = l2_normalize(x, 1);
-    product = ops::matmul(n, ops::transpose(n));
-    size = x.shape()[0];
-  } else {
-    const Tensor n = l2_normalize(x, 0);
-    product = ops::matmul(ops::transpose(n), n);
-    size = x.shape()[1];
-  }
-  const Tensor product_no_diagonal = product * (1.0 - ops::eye(size, std::nullopt, 0, x.dtype()));
-  // A single row (or column) has no pairs: 0 / 0, NaN, as in Keras.
-  const double num_pairs = static_cast<double>(size) * (static_cast<double>(size) - 1.0) / 2.0;
-  // Keras: factor * 0.5 * sum(...) / num_pairs, with factor a float32 tensor.
-  const Tensor half_factor = scalar_like(as_float32(options_.factor) * 0.5, x);
-  return half_factor * ops::sum(ops::abs(product_no_diagonal)) / num_pairs;
+  return in_compute_dtype(x, [&](const Tensor& v) {
+    Tensor product;
+    int64_t size = 0;
+    if (options_.mode == "rows") {
+      const Tensor n = l2_normalize(v, 1);
+      product = ops::matmul(n, ops::transpose(n));
+      size = v.shape()[0];
+    } else {
+      const Tensor n = l2_normalize(v, 0);
+      product = ops::matmul(ops::transpose(n), n);
+      size = v.shape()[1];
+    }
+    const Tensor product_no_diagonal = product * (1.0 - ops::eye(size, std::nullopt, 0, v.dtype()));
+    // A single row (or column) has no pairs: 0 / 0, NaN, as in Keras.
+    const double num_pairs = static_cast<double>(size) * (static_cast<double>(size) - 1.0) / 2.0;
+    // Keras: factor * 0.5 * sum(...) / num_pairs, evaluated left to right.
+    const Tensor half_factor = scalar_like(options_.factor * 0.5, v);
+    return half_factor * ops::sum(ops::abs(product_no_diagonal)) / num_pairs;
+  });
 }
 
 // ---- lookup ----------------------------------------------------------------------------------------------
