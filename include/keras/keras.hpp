@@ -7,6 +7,7 @@
 #include "keras/error.hpp"
 #include "keras/gradient_tape.hpp"
 #include "keras/losses.hpp"
+#include "keras/metrics.hpp"
 #include "keras/graph.hpp"
 #include "keras/initializers.hpp"
 #include "keras/npy.hpp"
