@@ -11,6 +11,7 @@
 #include "keras/graph.hpp"
 #include "keras/initializers.hpp"
 #include "keras/npy.hpp"
+#include "keras/optimizers.hpp"
 #include "keras/ops.hpp"
 #include "keras/random.hpp"
 #include "keras/regularizers.hpp"
