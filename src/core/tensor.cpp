@@ -1,5 +1,6 @@
 #include "keras/tensor.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <cmath>
@@ -68,10 +69,6 @@ void Tensor::init_from(const void* data, size_t count, DType dtype, const Shape&
   if (shape.numel() != static_cast<int64_t>(count))
     throw ValueError("Cannot make a tensor of shape " + shape.str() + " (" + std::to_string(shape.numel()) +
                      " elements) from " + std::to_string(count) + " values");
-  if (dtype == DType::bool_) {  // std::vector<bool> has no data(); callers pass bool arrays
-    *this = from_bytes(data, dtype, shape);
-    return;
-  }
   *this = from_bytes(data, dtype, shape);
 }
 
@@ -174,6 +171,7 @@ struct Printer {
   Shape shape;
   bool summarise;
   bool scientific = false;
+  int sci_digits = 0;
   std::vector<std::string> text;  // formatted elements
   size_t width = 0, int_width = 0, frac_width = 0;
 
@@ -189,8 +187,9 @@ struct Printer {
       return buf;
     }
     if (scientific) {
+      if (!std::isfinite(v)) return format_float(v, 0, false);
       char buf[64];
-      std::snprintf(buf, sizeof buf, "%.8e", v);
+      std::snprintf(buf, sizeof buf, "%#.*e", sci_digits, v);  // '#' keeps the point: "1.e+00", as NumPy
       return buf;
     }
     return format_float(v, 8, dtype != DType::float64);
@@ -215,8 +214,24 @@ struct Printer {
         min_abs = std::min(min_abs, std::abs(v));
       }
     }
-    scientific = is_floating(dtype) && (max_abs >= 1e16 || (min_abs < 1e-4 && min_abs > 0) ||
-                                        (max_abs > 0 && max_abs / min_abs > 1e3 && min_abs < 1e-4));
+    // NumPy's rule: scientific when the largest magnitude is >= 1e16, the
+    // smallest nonzero one < 1e-4, or their ratio > 1000. All elements then
+    // share the mantissa digits of the one that needs the most (at most 8).
+    scientific = is_floating(dtype) && max_abs > 0 &&
+                 (max_abs >= 1e16 || min_abs < 1e-4 || max_abs / min_abs > 1e3);
+    if (scientific) {
+      for (double v : vals) {
+        if (!std::isfinite(v)) continue;
+        char buf[64];
+        auto r = dtype == DType::float64 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
+                                         : std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
+                                                         std::chars_format::scientific);
+        std::string_view m(buf, static_cast<size_t>(std::find(buf, r.ptr, 'e') - buf));
+        auto dot = m.find('.');
+        int digits = dot == std::string_view::npos ? 0 : static_cast<int>(m.size() - dot - 1);
+        sci_digits = std::min(8, std::max(sci_digits, digits));
+      }
+    }
     for (double v : vals) {
       std::string s = fmt(v);
       auto dot = s.find('.');

@@ -115,6 +115,11 @@ TEST(Tensor, PrintsLikeNumPy) {
   // fractional digits (NumPy prints these exact strings).
   EXPECT_EQ(str(Tensor({1.9999998f, 1.f / 3})), "[1.9999998  0.33333334]");
   EXPECT_EQ(str(Tensor(std::vector<double>{1.0 / 3, 0.1 + 0.2})), "[0.33333333 0.3       ]");
+  // Scientific notation when magnitudes span more than 1000x, as NumPy does.
+  EXPECT_EQ(str(Tensor({1.f, 2000.f})), "[1.e+00 2.e+03]");
+  EXPECT_EQ(str(Tensor({1.5f, 2000.f})), "[1.5e+00 2.0e+03]");
+  EXPECT_EQ(str(Tensor({1e-5f, 1.f})), "[1.e-05 1.e+00]");
+  EXPECT_EQ(str(Tensor(std::vector<double>{123456., 1.5})), "[1.23456e+05 1.50000e+00]");
   bool flags[2] = {true, false};
   EXPECT_EQ(str(Tensor::from_bytes(flags, DType::bool_, {2})), "[ True False]");
   std::vector<int64_t> big(2000);
