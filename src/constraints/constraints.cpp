@@ -1,5 +1,6 @@
 // Mirrors keras/src/constraints/constraints.py and keras/src/constraints/__init__.py
 // (get and its names).
+#include "core/identifiers.hpp"
 #include "keras/constraints.hpp"
 
 #include <functional>
@@ -119,9 +120,7 @@ const std::vector<std::string>& valid_names() {
 std::shared_ptr<Constraint> get(const std::string& identifier) {
   auto it = registry().find(identifier);
   if (it != registry().end()) return it->second();
-  std::string message = "Could not interpret constraint identifier: " + identifier + ". Valid names are: ";
-  for (size_t i = 0; i < valid_names().size(); ++i) message += (i ? ", " : "") + valid_names()[i];
-  throw ValueError(message);
+  detail::throw_unknown_identifier("constraint", identifier, valid_names());
 }
 
 // ---- ConstraintArg ---------------------------------------------------------------------------------------

@@ -217,15 +217,14 @@ struct Printer {
     // NumPy's rule: scientific when the largest magnitude is >= 1e16, the
     // smallest nonzero one < 1e-4, or their ratio > 1000. All elements then
     // share the mantissa digits of the one that needs the most (at most 8).
-    scientific = is_floating(dtype) && max_abs > 0 &&
-                 (max_abs >= 1e16 || min_abs < 1e-4 || max_abs / min_abs > 1e3);
+    scientific = is_floating(dtype) && max_abs > 0 && (max_abs >= 1e16 || min_abs < 1e-4 || max_abs / min_abs > 1e3);
     if (scientific) {
       for (double v : vals) {
         if (!std::isfinite(v)) continue;
         char buf[64];
-        auto r = dtype == DType::float64 ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
-                                         : std::to_chars(buf, buf + sizeof buf, static_cast<float>(v),
-                                                         std::chars_format::scientific);
+        auto r = dtype == DType::float64
+                     ? std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific)
+                     : std::to_chars(buf, buf + sizeof buf, static_cast<float>(v), std::chars_format::scientific);
         std::string_view m(buf, static_cast<size_t>(std::find(buf, r.ptr, 'e') - buf));
         auto dot = m.find('.');
         int digits = dot == std::string_view::npos ? 0 : static_cast<int>(m.size() - dot - 1);

@@ -4,6 +4,7 @@
 // Every initializer is built from keras::ops and keras::random, so its values
 // are a pure function of its seed (see random.cpp). Orthogonal's QR runs here,
 // in double precision, as keras.cpp has no ops::qr yet.
+#include "core/identifiers.hpp"
 #include "keras/initializers.hpp"
 
 #include <algorithm>
@@ -209,9 +210,7 @@ const std::map<std::string, Factory>& registry() {
 }
 
 [[noreturn]] void unknown_name(const std::string& identifier) {
-  std::string message = "Could not interpret initializer identifier: " + identifier + ". Valid names are: ";
-  for (size_t i = 0; i < valid_names().size(); ++i) message += (i ? ", " : "") + valid_names()[i];
-  throw ValueError(message);
+  detail::throw_unknown_identifier("initializer", identifier, valid_names());
 }
 
 // VarianceScaling's argument checks, in Keras' order; normalizes the

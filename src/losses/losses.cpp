@@ -1,5 +1,6 @@
 // Mirrors keras/src/losses/losses.py (and, for the crossentropies, the JAX
 // backend's keras/src/backend/jax/nn.py, whose numerics Keras 3 users see).
+#include "core/identifiers.hpp"
 #include "keras/losses.hpp"
 
 #include <algorithm>
@@ -516,9 +517,7 @@ const std::vector<std::string>& valid_names() {
 std::shared_ptr<Loss> get(const std::string& identifier) {
   auto it = registry().find(identifier);
   if (it != registry().end()) return it->second(identifier);
-  std::string message = "Could not interpret loss identifier: '" + identifier + "'. Valid names are: ";
-  for (size_t i = 0; i < valid_names().size(); ++i) message += (i ? ", " : "") + valid_names()[i];
-  throw ValueError(message);
+  detail::throw_unknown_identifier("loss", identifier, valid_names());
 }
 
 // ---- LossArg ----------------------------------------------------------------------------------------------

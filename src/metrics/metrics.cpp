@@ -1,4 +1,5 @@
 // Mirrors keras/src/metrics/__init__.py (ALL_OBJECTS_DICT and get).
+#include "core/identifiers.hpp"
 #include "keras/metrics.hpp"
 
 #include <algorithm>
@@ -143,12 +144,6 @@ const std::set<std::string>& not_built() {
   return s;
 }
 
-std::string join(const std::vector<std::string>& names) {
-  std::string out;
-  for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
-  return out;
-}
-
 }  // namespace
 
 const std::vector<std::string>& valid_names() {
@@ -166,8 +161,9 @@ std::shared_ptr<Metric> get(const std::string& identifier) {
   if (not_built().count(identifier))
     throw NotImplementedError(
         "The Keras metric '" + identifier +
-        "' is not available in keras.cpp yet (get() cannot make it). Valid names: " + join(valid_names()));
-  throw ValueError("Could not interpret metric identifier: " + identifier + ". Valid names: " + join(valid_names()));
+        "' is not available in keras.cpp yet (get() cannot make it). Valid names are: " +
+        detail::join_names(valid_names()));
+  detail::throw_unknown_identifier("metric", identifier, valid_names());
 }
 
 }  // namespace keras::metrics

@@ -1,5 +1,6 @@
 // Mirrors keras/src/optimizers/__init__.py (get, the name table) and the
 // optimizer argument of keras/src/trainers/trainer.py compile().
+#include "core/identifiers.hpp"
 #include "keras/optimizers.hpp"
 
 #include <algorithm>
@@ -42,9 +43,7 @@ const Factory& find(const std::string& identifier) {
   std::transform(key.begin(), key.end(), key.begin(), [](unsigned char c) { return std::tolower(c); });
   auto it = factories().find(key);
   if (it == factories().end()) {
-    std::string message = "Could not interpret optimizer identifier: '" + identifier + "'. Valid names: ";
-    for (size_t i = 0; i < valid_names().size(); ++i) message += (i ? ", " : "") + valid_names()[i];
-    throw ValueError(message);
+    keras::detail::throw_unknown_identifier("optimizer", identifier, valid_names());
   }
   return it->second;
 }

@@ -1,5 +1,6 @@
 // Mirrors keras/src/regularizers/regularizers.py and keras/src/regularizers/__init__.py
 // (get and its names).
+#include "core/identifiers.hpp"
 #include "keras/regularizers.hpp"
 
 #include <charconv>
@@ -179,9 +180,7 @@ const std::vector<std::string>& valid_names() {
 std::shared_ptr<Regularizer> get(const std::string& identifier) {
   auto it = registry().find(identifier);
   if (it != registry().end()) return it->second();
-  std::string message = "Could not interpret regularizer identifier: " + identifier + ". Valid names are: ";
-  for (size_t i = 0; i < valid_names().size(); ++i) message += (i ? ", " : "") + valid_names()[i];
-  throw ValueError(message);
+  detail::throw_unknown_identifier("regularizer", identifier, valid_names());
 }
 
 // ---- RegularizerArg --------------------------------------------------------------------------------------

@@ -442,7 +442,7 @@ TEST(LossesGet, ClassesFunctionsAndAliases) {
 
 TEST(LossesGet, UnknownNameListsValidOnes) {
   expect_error<ValueError>([] { L::get("foo"); },
-                           {"Could not interpret loss identifier: 'foo'. Valid names are: ", "mse", "huber",
+                           {"Could not interpret loss identifier: foo. Valid names are: ", "mse", "huber",
                             "SparseCategoricalCrossentropy", "binary_crossentropy"});
 }
 

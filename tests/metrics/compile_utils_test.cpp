@@ -72,7 +72,7 @@ TEST(MetricGet, NamesClassesAndAliases) {
 
 TEST(MetricGet, UnknownNamesListTheValidOnes) {
   expect_error<ValueError>([] { M::get("mean_sq_error"); },
-                           {"Could not interpret metric identifier: mean_sq_error", "Valid names:", "mse", "auc"});
+                           {"Could not interpret metric identifier: mean_sq_error", "Valid names are:", "mse", "auc"});
   // "acc" is compile()'s alias only; keras.metrics.get rejects it too.
   expect_error<ValueError>([] { M::get("acc"); }, {"Could not interpret metric identifier: acc"});
   expect_error<ValueError>([] { M::get("huber"); }, {"Could not interpret metric identifier: huber"});
