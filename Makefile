@@ -29,7 +29,7 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	$(BUILD)/examples/fashion_mnist_softmax
+	$(BUILD)/examples/fashion_mnist_mlp
 
 bench: build
 	scripts/run-benchmarks $(BUILD)

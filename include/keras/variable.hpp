@@ -5,6 +5,7 @@
 ///   keras::Variable w(keras::ops::zeros({3, 2}), {.name = "kernel"});
 ///   w.assign_add(keras::ops::ones({3, 2}));
 ///   keras::Tensor y = keras::ops::matmul(x, w);   // reads convert to Tensor
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +46,12 @@ class Variable {
   void assign(const Tensor& value);
   void assign_add(const Tensor& delta);
   void assign_sub(const Tensor& delta);
+
+  /// A projection applied after every optimizer update (Keras' `variable.constraint`,
+  /// set by add_weight's `constraint`); empty for none.
+  using Constraint = std::function<Tensor(const Tensor&)>;
+  void set_constraint(Constraint constraint);
+  const Constraint& constraint() const;
 
   const std::string& name() const;
   bool trainable() const;

@@ -12,6 +12,7 @@ struct VariableImpl {
   Tensor value;  // contiguous, owns the storage
   std::string name;
   bool trainable = true;
+  Variable::Constraint constraint;
   uint64_t id = next_tensor_id();
 };
 
@@ -106,6 +107,15 @@ void Variable::assign_sub(const Tensor& delta) {
   detail::PauseTapes pause;
   Tensor updated = ops::subtract(value(), delta);
   assign(updated);
+}
+
+void Variable::set_constraint(Constraint constraint) {
+  check_defined(impl_);
+  impl_->constraint = std::move(constraint);
+}
+const Variable::Constraint& Variable::constraint() const {
+  check_defined(impl_);
+  return impl_->constraint;
 }
 
 const std::string& Variable::name() const {

@@ -10,21 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "core/naming.hpp"
 #include "keras/error.hpp"
 #include "keras/losses.hpp"
 
 namespace keras::metrics::detail {
 
 namespace {
-
-std::mutex& uid_mutex() {
-  static std::mutex m;
-  return m;
-}
-std::map<std::string, int64_t>& uids() {
-  static std::map<std::string, int64_t> u;
-  return u;
-}
 
 std::string format_thresholds(const std::vector<double>& values) {
   std::ostringstream os;
@@ -149,18 +141,9 @@ Tensor divide_no_nan(const Tensor& x, const Tensor& y) {
   return ops::where(is_zero, ops::zeros_like(q), q);
 }
 
-std::string auto_name(const std::string& snake_name) {
-  std::lock_guard<std::mutex> lock(uid_mutex());
-  int64_t& uid = uids()[snake_name];
-  std::string name = uid == 0 ? snake_name : snake_name + "_" + std::to_string(uid);
-  ++uid;
-  return name;
-}
+std::string auto_name(const std::string& snake_name) { return keras::detail::auto_name(snake_name); }
 
-void reset_name_uids() {
-  std::lock_guard<std::mutex> lock(uid_mutex());
-  uids().clear();
-}
+void reset_name_uids() { keras::detail::reset_name_uids(); }
 
 void check_thresholds_range(const std::vector<double>& thresholds) {
   std::vector<double> invalid;

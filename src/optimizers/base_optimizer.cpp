@@ -20,6 +20,7 @@
 #include <utility>
 
 #include "autodiff/tape_impl.hpp"
+#include "core/naming.hpp"
 #include "keras/error.hpp"
 #include "keras/ops.hpp"
 #include "keras/optimizers.hpp"
@@ -60,26 +61,10 @@ void set_fused_kernels_enabled(bool enabled) { g_fused_kernels.store(enabled, st
 
 namespace {
 
-// keras.src.utils.naming.to_snake_case: "RMSprop" -> "rm_sprop", "AdamW" -> "adam_w".
-std::string to_snake_case(const std::string& name) {
-  static const std::regex non_word(R"(\W+)");
-  static const std::regex word_start("(.)([A-Z][a-z]+)");
-  static const std::regex lower_upper("([a-z])([A-Z])");
-  std::string s = std::regex_replace(name, non_word, "");
-  s = std::regex_replace(s, word_start, "$1_$2");
-  s = std::regex_replace(s, lower_upper, "$1_$2");
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
-}
-
-// keras.src.utils.naming.auto_name: the first "adam", then "adam_1", "adam_2", ...
+// keras.src.utils.naming.auto_name over the process-wide counter: the first
+// "adam", then "adam_1", "adam_2", ...
 std::string auto_name(const std::string& class_name) {
-  static std::mutex mutex;
-  static std::map<std::string, int64_t> uids;
-  const std::string prefix = to_snake_case(class_name);
-  std::lock_guard<std::mutex> lock(mutex);
-  const int64_t uid = uids[prefix]++;
-  return uid == 0 ? prefix : prefix + "_" + std::to_string(uid);
+  return keras::detail::auto_name(keras::detail::to_snake_case(class_name));
 }
 
 std::string describe(const Variable& v) {
@@ -439,6 +424,10 @@ void Optimizer::apply_impl(const std::vector<Tensor>& grads, const std::vector<V
   }
 
   write_scalar<int64_t>(st.iterations, raw + 1);
+
+  // BaseOptimizer.apply: constraints project every variable after the step.
+  for (auto var : v)
+    if (var.constraint()) var.assign(var.constraint()(var.value()));
 }
 
 void Optimizer::backend_update_step(const std::vector<Tensor>& grads, const std::vector<Variable>& variables,

@@ -1,0 +1,38 @@
+#pragma once
+/// keras::datasets: the standard small datasets, read from local files.
+///
+/// Example:
+///   auto [train, test] = keras::datasets::fashion_mnist::load_data();
+///   // train.x: (60000, 28, 28) uint8, train.y: (60000,) uint8, as Keras returns them
+///   keras::Tensor x = keras::ops::cast(train.x, keras::float32) / 255.0;
+#include <string>
+#include <utility>
+
+#include "keras/tensor.hpp"
+
+namespace keras::datasets {
+
+/// One split: images and labels.
+struct Split {
+  Tensor x{};
+  Tensor y{};
+};
+
+/// Reads an IDX file (plain or gzip-compressed): uint8 data of the shape its header gives. Checks
+/// the header against the data actually present before trusting it (keras::ValueError for a
+/// truncated or corrupt file, keras::NotFoundError for a missing one).
+Tensor read_idx(const std::string& path);
+
+namespace fashion_mnist {
+/// Where Debian's dataset-fashion-mnist package puts the files.
+inline constexpr const char* kDefaultDir = "/usr/share/datasets/fashion-mnist";
+/// (train, test): x (n, 28, 28) uint8, y (n,) uint8. A missing file names the Debian package.
+std::pair<Split, Split> load_data(const std::string& dir = kDefaultDir);
+}  // namespace fashion_mnist
+
+namespace mnist {
+/// (train, test) from train-images-idx3-ubyte[.gz] etc. in `dir`.
+std::pair<Split, Split> load_data(const std::string& dir);
+}  // namespace mnist
+
+}  // namespace keras::datasets

@@ -1,0 +1,238 @@
+#pragma once
+/// keras::Model: a layer that trains. compile, fit, evaluate, predict, and the
+/// overridable train_step / test_step / predict_step they run.
+///
+/// Example (subclassing, as the seed's SimplifiedModel):
+///   class Linear : public keras::Model {
+///    public:
+///     keras::layers::Dense dense = track("dense", keras::layers::Dense(1));
+///     keras::Tensor call(const keras::Tensor& x, bool) override { return dense(x); }
+///   };
+///   Linear model;
+///   model.compile({.optimizer = "sgd", .loss = "mse", .metrics = {"mae"}});
+///   keras::History h = model.fit(x, y, {.batch_size = 10, .epochs = 5});
+///   std::map<std::string, double> scores = model.evaluate(x, y);   // {"loss": ..., "mae": ...}
+///   keras::Tensor y_pred = model.predict(x);
+///
+/// Metrics stream over an epoch (and over evaluate): the logs of a step are
+/// the metrics' results over every batch since the last reset, never an
+/// average of per-batch values. The "loss" metric weights each batch by its
+/// size, as Keras' loss tracker does.
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "keras/callbacks/callback.hpp"
+#include "keras/distribute/strategy.hpp"
+#include "keras/layers/layer.hpp"
+#include "keras/losses.hpp"
+#include "keras/metrics.hpp"
+#include "keras/optimizers.hpp"
+
+namespace keras {
+
+/// One batch as a step sees it; sample_weight may be undefined.
+struct Batch {
+  Tensor x{};
+  Tensor y{};
+  Tensor sample_weight{};
+};
+
+/// What a step returns: metric name -> value (0-d tensors, read when the logs are needed).
+using Logs = std::map<std::string, Tensor>;
+
+using History = callbacks::History;
+
+/// fit's / evaluate's / predict's `verbose`: "auto", 0, 1 or 2. "auto" is 1 when stdout is a
+/// terminal and 2 otherwise.
+class Verbose {
+ public:
+  Verbose(int level);          // NOLINT: implicit, as Keras takes 0/1/2
+  Verbose(const char* level);  // NOLINT: "auto"
+  /// 0, 1 or 2 (auto resolved against stdout).
+  int resolve() const;
+  bool is_auto() const { return auto_; }
+
+ private:
+  int level_ = 1;
+  bool auto_ = true;
+};
+
+/// Keras' jit_compile: true, false or "auto". Accepted; the compiled mode comes with the graph
+/// executor.
+class JitCompile {
+ public:
+  JitCompile(bool value) : value_(value ? 1 : 0) {}  // NOLINT
+  JitCompile(const char* value);                     // NOLINT: "auto"
+  std::string str() const { return value_ < 0 ? "auto" : (value_ ? "true" : "false"); }
+
+ private:
+  int value_ = -1;
+};
+
+struct CompileOptions {
+  optimizers::OptimizerArg optimizer = "rmsprop";
+  losses::LossArg loss{};
+  /// One weight per output (a single-output model takes one value).
+  std::vector<double> loss_weights{};
+  std::vector<metrics::MetricArg> metrics{};
+  /// Metrics that take the sample weights (and class weights).
+  std::vector<metrics::MetricArg> weighted_metrics{};
+  bool run_eagerly = false;
+  int64_t steps_per_execution = 1;
+  JitCompile jit_compile = "auto";
+  bool auto_scale_loss = true;
+};
+
+/// fit's validation_data: (x, y) or (x, y, sample_weight).
+struct ValidationData {
+  Tensor x{};
+  Tensor y{};
+  Tensor sample_weight{};
+  bool defined() const { return x.defined(); }
+};
+
+struct FitOptions {
+  /// Default 32.
+  std::optional<int64_t> batch_size{};
+  int64_t epochs = 1;
+  Verbose verbose = "auto";
+  std::vector<callbacks::CallbackArg> callbacks{};
+  /// The last fraction of the (unshuffled) data kept for validation.
+  double validation_split = 0.0;
+  ValidationData validation_data{};
+  /// Reshuffle the samples before each epoch.
+  bool shuffle = true;
+  /// Class index -> weight, multiplied into the sample weights.
+  std::map<int64_t, double> class_weight{};
+  /// One weight per sample (shape (n,) or (n, 1)).
+  Tensor sample_weight{};
+  int64_t initial_epoch = 0;
+  std::optional<int64_t> steps_per_epoch{};
+  std::optional<int64_t> validation_steps{};
+  std::optional<int64_t> validation_batch_size{};
+  int64_t validation_freq = 1;
+};
+
+struct EvaluateOptions {
+  std::optional<int64_t> batch_size{};
+  Verbose verbose = "auto";
+  Tensor sample_weight{};
+  std::optional<int64_t> steps{};
+  std::vector<callbacks::CallbackArg> callbacks{};
+};
+
+struct PredictOptions {
+  std::optional<int64_t> batch_size{};
+  Verbose verbose = "auto";
+  std::optional<int64_t> steps{};
+  std::vector<callbacks::CallbackArg> callbacks{};
+};
+
+struct SummaryOptions {
+  /// Total width; default: Keras' (88, or 108 with a "Connected to" column) capped by the terminal.
+  std::optional<int> line_length{};
+  bool show_trainable = false;
+  /// Where lines go; default std::cout.
+  std::function<void(const std::string&)> print_fn{};
+};
+
+struct ModelOptions {
+  std::string name{};
+  bool trainable = true;
+  std::optional<DType> dtype{};
+};
+
+namespace detail {
+class Trainer;
+struct CompiledState;
+}  // namespace detail
+
+class Model : public Layer {
+ public:
+  explicit Model(ModelOptions options = {});
+  ~Model() override;
+  std::string class_name() const override { return "Model"; }
+
+  // ---- training configuration -----------------------------------------------------------------------
+  /// Configures training. Names ("adam", "mse", "accuracy") and objects are both accepted.
+  void compile(CompileOptions options = {});
+  bool compiled() const;
+  /// The compiled optimizer (keras::ValueError before compile).
+  optimizers::Optimizer& optimizer() const;
+  /// The compiled loss, or null.
+  std::shared_ptr<const losses::Loss> loss() const;
+  int64_t steps_per_execution() const;
+  bool run_eagerly() const;
+
+  // ---- the loops --------------------------------------------------------------------------------------
+  History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
+  /// Inputs only (a model whose train_step needs no targets, or with add_loss losses).
+  History fit(const Tensor& x, FitOptions options = {});
+  std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  Tensor predict(const Tensor& x, PredictOptions options = {});
+  /// One training step on one batch; returns the metrics' results (not reset in between calls,
+  /// as Keras with reset_metrics=true resets before: this resets first).
+  std::map<std::string, double> train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = {},
+                                               const std::map<int64_t, double>& class_weight = {});
+  std::map<std::string, double> test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = {});
+  Tensor predict_on_batch(const Tensor& x);
+
+  /// Set from a callback to end fit after the current batch / epoch.
+  bool stop_training = false;
+
+  // ---- the steps: override to customize --------------------------------------------------------------
+  /// Forward pass under a GradientTape, compute_loss, gradients, optimizer update, compute_metrics.
+  virtual Logs train_step(const Batch& batch);
+  /// Forward pass in inference mode, the loss tracker and the metrics.
+  virtual Logs test_step(const Batch& batch);
+  /// The model's output for batch.x in inference mode.
+  virtual Tensor predict_step(const Batch& batch);
+
+  /// The compiled loss (weighted by loss_weights) plus every add_loss / regularization loss.
+  virtual Tensor compute_loss(const Tensor& x, const Tensor& y, const Tensor& y_pred,
+                              const Tensor& sample_weight = Tensor(), bool training = true);
+  /// Updates the compiled metrics and returns get_metrics_result().
+  virtual Logs compute_metrics(const Tensor& x, const Tensor& y, const Tensor& y_pred,
+                               const Tensor& sample_weight = Tensor());
+  /// Each metric's current result, by name.
+  Logs get_metrics_result();
+  /// The loss tracker, the compiled metrics (once built on the first batch), then the model's own.
+  std::vector<std::shared_ptr<metrics::Metric>> metrics();
+  std::vector<std::string> metrics_names();
+  void reset_metrics();
+  /// The "loss" Mean metric the default steps update.
+  metrics::Mean& loss_tracker();
+  /// Adds a metric that metrics() reports and reset_metrics() resets (a custom step updates it).
+  void add_metric(std::shared_ptr<metrics::Metric> metric);
+
+  distribute::Strategy& distribute_strategy() const { return *strategy_; }
+  /// The History of the last fit.
+  const History& history() const;
+
+  /// Prints the layer table in Keras 3's layout.
+  void summary(SummaryOptions options = {});
+  /// The table as text (what summary() prints).
+  std::string summary_string(SummaryOptions options = {});
+
+ protected:
+  /// Sequential-like models list their layers in summary().
+  virtual std::vector<std::shared_ptr<Layer>> summary_layers() const { return sublayers(); }
+  virtual bool summary_skips_input_layer() const { return true; }
+
+ private:
+  friend class detail::Trainer;
+  /// The metrics' results when a step returned exactly their names, else the step's logs.
+  Logs get_metrics_result_or(const Logs& logs);
+  std::unique_ptr<detail::CompiledState> state_;
+  distribute::Strategy* strategy_;
+  std::shared_ptr<History> history_;
+};
+
+}  // namespace keras

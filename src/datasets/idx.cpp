@@ -1,0 +1,114 @@
+// IDX files (the MNIST family's format) and the loaders of
+// keras/src/datasets/{mnist,fashion_mnist}.py, reading local files.
+#include <zlib.h>
+
+#include <cstring>
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "keras/datasets.hpp"
+#include "keras/error.hpp"
+
+namespace keras::datasets {
+
+namespace {
+
+struct GzCloser {
+  void operator()(gzFile_s* f) const {
+    if (f) gzclose(f);
+  }
+};
+
+// Reads up to n bytes; returns how many came.
+size_t read_some(gzFile f, void* dst, size_t n) {
+  size_t got = 0;
+  auto* p = static_cast<char*>(dst);
+  while (got < n) {
+    const unsigned chunk = static_cast<unsigned>(std::min<size_t>(n - got, 1u << 30));
+    const int r = gzread(f, p + got, chunk);
+    if (r <= 0) break;
+    got += static_cast<size_t>(r);
+  }
+  return got;
+}
+
+}  // namespace
+
+Tensor read_idx(const std::string& path) {
+  if (!std::filesystem::exists(path)) throw NotFoundError("IDX file not found: " + path);
+  std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
+  if (!f) throw NotFoundError("Cannot open IDX file " + path);
+  unsigned char magic[4];
+  if (read_some(f.get(), magic, 4) != 4) throw ValueError(path + ": truncated IDX header (less than 4 bytes)");
+  if (magic[0] != 0 || magic[1] != 0) throw ValueError(path + ": not an IDX file (the first two bytes must be zero)");
+  if (magic[2] != 0x08)
+    throw ValueError(path + ": unsupported IDX element type 0x" + std::to_string(magic[2]) + " (only uint8, 0x08)");
+  const int rank = magic[3];
+  if (rank < 1 || rank > Shape::kMaxRank)
+    throw ValueError(path + ": IDX rank " + std::to_string(rank) + " is out of range [1, " +
+                     std::to_string(Shape::kMaxRank) + "]");
+  Shape shape;
+  int64_t n = 1;
+  for (int i = 0; i < rank; ++i) {
+    unsigned char b[4];
+    if (read_some(f.get(), b, 4) != 4) throw ValueError(path + ": truncated IDX header");
+    const int64_t d = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
+    if (d > (int64_t{1} << 31) || (d > 0 && n > (int64_t{1} << 40) / d))
+      throw ValueError(path + ": IDX header declares an implausible size (dimension " + std::to_string(d) + ")");
+    n *= d;
+    shape.push_back(d);
+  }
+  // Read in chunks and grow as data arrives, so a lying header cannot make us allocate what the
+  // file does not hold.
+  std::vector<uint8_t> data;
+  const size_t chunk = size_t{1} << 20;
+  while (static_cast<int64_t>(data.size()) < n) {
+    const size_t want = std::min<size_t>(chunk, static_cast<size_t>(n) - data.size());
+    const size_t old = data.size();
+    data.resize(old + want);
+    const size_t got = read_some(f.get(), data.data() + old, want);
+    if (got < want)
+      throw ValueError(path + ": truncated IDX data: the header declares " + std::to_string(n) + " bytes for shape " +
+                       shape.str() + " but the file holds " + std::to_string(old + got));
+  }
+  int errnum = 0;
+  gzerror(f.get(), &errnum);
+  if (errnum != Z_OK && errnum != Z_STREAM_END) throw ValueError(path + ": corrupt gzip stream");
+  return Tensor::from_bytes(data.data(), DType::uint8, shape);
+}
+
+namespace {
+std::string find_file(const std::string& dir, const std::string& stem, const char* package) {
+  for (const char* ext : {".gz", ""}) {
+    const std::string p = dir + "/" + stem + ext;
+    if (std::filesystem::exists(p)) return p;
+  }
+  std::string msg = "Dataset file not found: " + dir + "/" + stem + ".gz";
+  if (package) msg += ". Install Debian's " + std::string(package) + " package (make demo installs it)";
+  throw NotFoundError(msg);
+}
+
+std::pair<Split, Split> load_split_files(const std::string& dir, const char* package) {
+  auto load = [&](const std::string& prefix) {
+    Split s;
+    s.x = read_idx(find_file(dir, prefix + "-images-idx3-ubyte", package));
+    s.y = read_idx(find_file(dir, prefix + "-labels-idx1-ubyte", package));
+    if (s.x.ndim() != 3 || s.y.ndim() != 1 || s.x.shape()[0] != s.y.shape()[0])
+      throw ValueError(dir + ": " + prefix + " images " + s.x.shape().str() + " and labels " + s.y.shape().str() +
+                       " do not match (expected (n, rows, cols) and (n,))");
+    return s;
+  };
+  return {load("train"), load("t10k")};
+}
+}  // namespace
+
+namespace fashion_mnist {
+std::pair<Split, Split> load_data(const std::string& dir) { return load_split_files(dir, "dataset-fashion-mnist"); }
+}  // namespace fashion_mnist
+
+namespace mnist {
+std::pair<Split, Split> load_data(const std::string& dir) { return load_split_files(dir, nullptr); }
+}  // namespace mnist
+
+}  // namespace keras::datasets

@@ -1,0 +1,250 @@
+// Mirrors keras/src/layers/layer.py (the parts that do not depend on Python:
+// lazy build, add_weight, weight tracking, losses, the training flag, input
+// compatibility checks).
+#include "keras/layers/layer.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/naming.hpp"
+#include "keras/graph.hpp"
+#include "keras/ops.hpp"
+#include "layers/call_context.hpp"
+
+namespace keras {
+
+namespace detail {
+CallContext& call_context() {
+  thread_local CallContext ctx;
+  return ctx;
+}
+}  // namespace detail
+
+Layer::Layer(LayerOptions options, std::string default_name)
+    : name_(std::move(options.name)),
+      default_name_(std::move(default_name)),
+      dtype_(options.dtype.value_or(DType::float32)),
+      trainable_(options.trainable) {
+  if (!is_floating(dtype_))
+    throw ValueError("Layer '" + name_ + "': dtype must be a floating dtype; received " +
+                     std::string(dtype_name(dtype_)));
+  if (name_.empty() && !default_name_.empty()) name_ = detail::auto_name(default_name_);
+}
+
+Layer::~Layer() = default;
+
+const std::string& Layer::name() const {
+  // A user subclass that gave no prefix is named after its class, on first use
+  // (class_name() is not available in the base constructor).
+  if (name_.empty()) name_ = detail::auto_name(detail::to_snake_case(class_name()));
+  return name_;
+}
+
+void Layer::set_trainable(bool trainable) {
+  trainable_ = trainable;
+  for (auto& w : weights_) w.variable.set_trainable(trainable);
+  for (auto& [attr, layer] : layers_) layer->set_trainable(trainable);
+}
+
+void Layer::build(const Shape&) { built_ = true; }
+
+Tensor Layer::call(const Tensor&, bool) {
+  throw NotImplementedError("Layer " + class_name() + " ('" + name() + "') does not implement call()");
+}
+
+Shape Layer::compute_output_shape(const Shape& input_shape) {
+  maybe_build(input_shape);
+  Tensor x = graph::placeholder(input_shape, dtype_);
+  detail::CallContext& ctx = detail::call_context();
+  detail::CallScope scope(ctx, false);
+  return call(x, false).shape();
+}
+
+nlohmann::json Layer::get_config() const {
+  nlohmann::json c = nlohmann::json::object();
+  c["name"] = name();
+  c["trainable"] = trainable_;
+  c["dtype"] = {{"module", "keras"},
+                {"class_name", "DTypePolicy"},
+                {"config", {{"name", std::string(dtype_name(dtype_))}}},
+                {"registered_name", nullptr}};
+  return c;
+}
+
+void Layer::maybe_build(const Shape& input_shape) {
+  if (built_) return;
+  build_input_shape_ = input_shape;
+  build(input_shape);
+  built_ = true;
+}
+
+void Layer::check_input_compatibility(const Tensor& x) const {
+  if (!input_spec_) return;
+  const InputSpec& spec = *input_spec_;
+  const int rank = x.ndim();
+  const std::string who = "Input 0 of layer \"" + name() + "\" is incompatible with the layer: ";
+  if (spec.ndim && rank != *spec.ndim)
+    throw ValueError(who + "expected ndim=" + std::to_string(*spec.ndim) + ", found ndim=" + std::to_string(rank) +
+                     ". Full shape received: " + x.shape().str());
+  if (spec.min_ndim && rank < *spec.min_ndim)
+    throw ValueError(who + "expected min_ndim=" + std::to_string(*spec.min_ndim) +
+                     ", found ndim=" + std::to_string(rank) + ". Full shape received: " + x.shape().str());
+  if (spec.max_ndim && rank > *spec.max_ndim)
+    throw ValueError(who + "expected max_ndim=" + std::to_string(*spec.max_ndim) +
+                     ", found ndim=" + std::to_string(rank) + ". Full shape received: " + x.shape().str());
+  for (const auto& [axis, size] : spec.axes) {
+    const int a = axis < 0 ? rank + axis : axis;
+    if (a < 0 || a >= rank) continue;
+    const int64_t got = x.shape()[a];
+    if (got != size && got != -1)
+      throw ValueError(who + "expected axis " + std::to_string(axis) + " of input shape to have value " +
+                       std::to_string(size) + ", but received input with shape " + x.shape().str());
+  }
+}
+
+Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
+  if (!inputs.defined()) throw ValueError("Layer '" + name() + "' was called with an undefined tensor");
+  detail::CallContext& ctx = detail::call_context();
+  const bool entry = ctx.depth == 0;
+  const bool tr = training.has_value() ? *training : ctx.training.value_or(false);
+  detail::CallScope scope(ctx, tr);
+  if (entry) clear_losses();
+  if (input_spec_) check_input_compatibility(inputs);
+  maybe_build(inputs.shape());
+  if (input_spec_) check_input_compatibility(inputs);
+  Tensor out = call(inputs, tr);
+  if (activity_regularizer_ && out.defined()) add_loss((*activity_regularizer_)(out));
+  if (out.defined()) {
+    Shape s = out.shape();
+    if (s.rank() > 0) s[0] = -1;
+    last_output_shape_ = s;
+  }
+  return out;
+}
+
+Variable Layer::add_weight(AddWeightOptions o) {
+  const DType dt = o.dtype.value_or(dtype_);
+  initializers::InitializerArg init = o.initializer;
+  if (!init)
+    init = is_floating(dt) ? initializers::InitializerArg("glorot_uniform") : initializers::InitializerArg("zeros");
+  for (int i = 0; i < o.shape.rank(); ++i)
+    if (o.shape[i] < 0)
+      throw ValueError("Layer '" + name() + "': add_weight('" + o.name + "') needs a fully defined shape; received " +
+                       o.shape.str());
+  Tensor value;
+  {
+    detail::PauseForInit pause;
+    value = (*init.get())(o.shape, dt);
+  }
+  Variable v(value,
+             {.dtype = dt, .trainable = o.trainable && trainable_, .name = o.name.empty() ? "variable" : o.name});
+  if (auto c = o.constraint.get()) v.set_constraint([c](const Tensor& w) { return (*c)(w); });
+  weights_.push_back({v, o.regularizer.get()});
+  return v;
+}
+
+std::vector<Variable> Layer::weights() const {
+  std::vector<Variable> out;
+  for (const auto& w : weights_) out.push_back(w.variable);
+  for (const auto& [attr, layer] : layers_)
+    for (auto& v : layer->weights()) out.push_back(v);
+  return out;
+}
+
+std::vector<Variable> Layer::trainable_weights() const {
+  std::vector<Variable> out;
+  if (!trainable_) return out;
+  for (auto& v : weights())
+    if (v.trainable()) out.push_back(v);
+  return out;
+}
+
+std::vector<Variable> Layer::non_trainable_weights() const {
+  std::vector<Variable> out;
+  for (auto& v : weights())
+    if (!trainable_ || !v.trainable()) out.push_back(v);
+  return out;
+}
+
+std::vector<Tensor> Layer::get_weights() const {
+  std::vector<Tensor> out;
+  for (auto& v : weights()) out.push_back(ops::add(v.value(), ops::zeros_like(v.value())));
+  return out;
+}
+
+void Layer::set_weights(const std::vector<Tensor>& values) {
+  auto ws = weights();
+  if (values.size() != ws.size())
+    throw ValueError("Layer " + name() + " expects " + std::to_string(ws.size()) + " weights, but the weight list " +
+                     "received has " + std::to_string(values.size()) + " elements");
+  for (size_t i = 0; i < ws.size(); ++i)
+    if (values[i].shape() != ws[i].shape())
+      throw ValueError("Layer " + name() + " weight shape " + ws[i].shape().str() +
+                       " is not compatible with provided weight shape " + values[i].shape().str() + " (weight '" +
+                       ws[i].name() + "')");
+  for (size_t i = 0; i < ws.size(); ++i) ws[i].assign(values[i]);
+}
+
+int64_t Layer::count_params() const {
+  int64_t n = 0;
+  for (auto& v : weights()) n += v.shape().numel();
+  return n;
+}
+
+void Layer::add_loss(const Tensor& loss) {
+  if (!loss.defined()) throw ValueError("Layer '" + name() + "': add_loss received an undefined tensor");
+  losses_.push_back(loss);
+}
+
+void Layer::collect_losses(std::vector<Tensor>& out) const {
+  for (const auto& l : losses_) out.push_back(l);
+  for (const auto& [attr, layer] : layers_) layer->collect_losses(out);
+}
+
+std::vector<Tensor> Layer::losses() const {
+  std::vector<Tensor> out;
+  collect_losses(out);
+  // Regularization penalties, computed from the current values (inside a tape they differentiate).
+  std::vector<const Layer*> stack{this};
+  std::vector<std::pair<Variable, std::shared_ptr<const regularizers::Regularizer>>> regs;
+  std::function<void(const Layer&)> walk = [&](const Layer& l) {
+    for (const auto& w : l.weights_)
+      if (w.regularizer && w.variable.trainable() && l.trainable_) regs.emplace_back(w.variable, w.regularizer);
+    for (const auto& [attr, sub] : l.layers_) walk(*sub);
+  };
+  walk(*this);
+  for (auto& [v, r] : regs) out.push_back((*r)(v.value()));
+  return out;
+}
+
+void Layer::clear_losses() {
+  losses_.clear();
+  for (auto& [attr, layer] : layers_) layer->clear_losses();
+}
+
+void Layer::track_layer(const std::string& attribute, std::shared_ptr<Layer> layer) {
+  if (!layer) throw ValueError("Layer '" + name() + "': cannot track an empty layer handle ('" + attribute + "')");
+  if (layer.get() == this) throw ValueError("Layer '" + name() + "' cannot track itself");
+  layers_.emplace_back(attribute, std::move(layer));
+}
+
+std::vector<std::shared_ptr<Layer>> Layer::sublayers() const {
+  std::vector<std::shared_ptr<Layer>> out;
+  for (const auto& [attr, layer] : layers_) out.push_back(layer);
+  return out;
+}
+
+std::vector<std::string> Layer::tracked_names() const {
+  std::vector<std::string> out;
+  for (const auto& [attr, layer] : layers_) out.push_back(attr);
+  return out;
+}
+
+void Layer::clear_tracked_layers() { layers_.clear(); }
+
+void Layer::set_activity_regularizer(regularizers::RegularizerArg r) { activity_regularizer_ = r.get(); }
+
+namespace utils {
+void clear_session() { detail::reset_name_uids(); }
+}  // namespace utils
+
+}  // namespace keras

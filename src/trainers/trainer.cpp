@@ -1,0 +1,475 @@
+// The one training loop: fit, evaluate and predict (keras/src/trainers/
+// trainer.py and keras/src/backend/tensorflow/trainer.py), the epoch
+// iterator (keras/src/trainers/epoch_iterator.py) and the array data adapter
+// (keras/src/trainers/data_adapters/array_data_adapter.py).
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "keras/models/model.hpp"
+#include "keras/ops.hpp"
+#include "keras/random.hpp"
+#include "models/compiled_state.hpp"
+
+namespace keras {
+namespace detail {
+
+namespace {
+
+int64_t rows(const Tensor& t) { return t.ndim() == 0 ? 1 : t.shape()[0]; }
+
+// Copies rows idx[0..k) of x (contiguous along axis 0) into a new tensor.
+Tensor gather_rows(const Tensor& x, const int32_t* idx, int64_t k) {
+  Shape s = x.shape();
+  s[0] = k;
+  Tensor out = Tensor::empty(s, x.dtype());
+  const Tensor src = x.is_contiguous() ? x : x.contiguous();
+  const size_t row_bytes =
+      static_cast<size_t>(x.shape().numel() / std::max<int64_t>(1, x.shape()[0])) * dtype_size(x.dtype());
+  const auto* in = static_cast<const char*>(src.raw_data());
+  auto* o = static_cast<char*>(out.raw_mutable_data());
+  for (int64_t i = 0; i < k; ++i) std::memcpy(o + i * row_bytes, in + idx[i] * row_bytes, row_bytes);
+  return out;
+}
+
+Tensor row_slice(const Tensor& x, int64_t begin, int64_t end) {
+  std::vector<int64_t> start(static_cast<size_t>(x.ndim()), 0);
+  start[0] = begin;
+  Shape s = x.shape();
+  s[0] = end - begin;
+  return ops::slice(x, start, s);
+}
+
+void check_finite(const Tensor& t, const char* what) {
+  if (!t.defined() || !is_floating(t.dtype()) || t.size() == 0) return;
+  Tensor c = t.dtype() == DType::float32 ? t.contiguous() : ops::cast(t, DType::float32).contiguous();
+  const float* p = c.data<float>();
+  const int64_t n = c.size();
+  for (int64_t i = 0; i < n; ++i) {
+    if (std::isnan(p[i]))
+      throw ValueError(std::string("`") + what + "` contains NaN (first at flat index " + std::to_string(i) +
+                       "). Remove or impute the missing values before passing the data to the model.");
+  }
+}
+
+void check_inputs(const Tensor& x, const Tensor& y, const Tensor& sw, const char* where) {
+  if (!x.defined()) throw ValueError(std::string(where) + ": `x` is an undefined tensor");
+  if (x.is_symbolic()) throw ValueError(std::string(where) + ": `x` must hold data, not be a symbolic tensor");
+  if (x.ndim() == 0) throw ValueError(std::string(where) + ": `x` must have a batch axis; received a 0-d tensor");
+  if (rows(x) == 0) throw ValueError(std::string(where) + ": Expected input data to be non-empty; `x` has 0 samples.");
+  std::vector<std::pair<std::string, int64_t>> sizes{{"x", rows(x)}};
+  if (y.defined()) {
+    if (y.ndim() == 0) throw ValueError(std::string(where) + ": `y` must have a batch axis; received a 0-d tensor");
+    sizes.emplace_back("y", rows(y));
+  }
+  if (sw.defined()) {
+    if (sw.ndim() == 0)
+      throw ValueError(std::string(where) + ": `sample_weight` must have one value per sample; received a 0-d tensor");
+    sizes.emplace_back("sample_weight", rows(sw));
+  }
+  for (const auto& [name, n] : sizes)
+    if (n != sizes[0].second) {
+      std::string msg = "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples.";
+      for (const auto& [nm, k] : sizes) msg += "\n'" + nm + "' sizes: " + std::to_string(k);
+      throw ValueError(msg);
+    }
+  check_finite(x, "x");
+  check_finite(y, "y");
+  check_finite(sw, "sample_weight");
+}
+
+// Keras' class_weight: each sample's weight is the weight of its class (argmax of a one-hot row).
+Tensor class_weight_to_sample_weight(const Tensor& y, const std::map<int64_t, double>& class_weight) {
+  if (!y.defined()) throw ValueError("class_weight needs targets `y`");
+  Tensor labels;
+  if (y.ndim() == 2 && y.shape()[1] > 1)
+    labels = ops::argmax(y, -1);
+  else if (y.ndim() == 2 && y.shape()[1] == 1)
+    labels = ops::reshape(y, Shape{y.shape()[0]});
+  else if (y.ndim() == 1)
+    labels = y;
+  else
+    throw ValueError("`class_weight` is only supported for targets of rank 1 or 2; received y of shape " +
+                     y.shape().str());
+  std::vector<double> l = ops::cast(labels, DType::float64).to_vector<double>();
+  std::vector<float> w(l.size());
+  for (size_t i = 0; i < l.size(); ++i) {
+    const auto cls = static_cast<int64_t>(std::llround(l[i]));
+    auto it = class_weight.find(cls);
+    w[i] = it == class_weight.end() ? 1.0f : static_cast<float>(it->second);
+  }
+  return Tensor(w, Shape{static_cast<int64_t>(w.size())});
+}
+
+// Batches of arrays, reshuffled at each pass (ArrayDataAdapter with shuffle=True).
+class ArrayAdapter {
+ public:
+  ArrayAdapter(Tensor x, Tensor y, Tensor sw, int64_t batch_size, bool shuffle)
+      : x_(x.is_contiguous() ? x : x.contiguous()),
+        y_(!y.defined() || y.is_contiguous() ? y : y.contiguous()),
+        sw_(!sw.defined() || sw.is_contiguous() ? sw : sw.contiguous()),
+        n_(rows(x)),
+        batch_size_(batch_size),
+        shuffle_(shuffle) {
+    if (shuffle_) seed_.emplace(std::nullopt);
+  }
+  int64_t num_batches() const { return (n_ + batch_size_ - 1) / batch_size_; }
+  void start_pass() {
+    cursor_ = 0;
+    if (shuffle_) perm_ = random::permutation(n_, random::Seed(*seed_)).to_vector<int32_t>();
+  }
+  std::optional<Batch> next() {
+    if (cursor_ >= n_) return std::nullopt;
+    const int64_t end = std::min(n_, cursor_ + batch_size_);
+    Batch b;
+    if (shuffle_) {
+      const int32_t* idx = perm_.data() + cursor_;
+      b.x = gather_rows(x_, idx, end - cursor_);
+      if (y_.defined()) b.y = gather_rows(y_, idx, end - cursor_);
+      if (sw_.defined()) b.sample_weight = gather_rows(sw_, idx, end - cursor_);
+    } else {
+      b.x = row_slice(x_, cursor_, end);
+      if (y_.defined()) b.y = row_slice(y_, cursor_, end);
+      if (sw_.defined()) b.sample_weight = row_slice(sw_, cursor_, end);
+    }
+    cursor_ = end;
+    return b;
+  }
+
+ private:
+  Tensor x_, y_, sw_;
+  int64_t n_;
+  int64_t batch_size_;
+  bool shuffle_;
+  std::optional<random::SeedGenerator> seed_;
+  std::vector<int32_t> perm_;
+  int64_t cursor_ = 0;
+};
+
+// EpochIterator: yields executions of up to steps_per_execution steps. With steps_per_epoch set,
+// the pass over the data continues across epochs and restarts when it is used up.
+class EpochIterator {
+ public:
+  EpochIterator(ArrayAdapter adapter, std::optional<int64_t> steps_per_epoch, int64_t steps_per_execution)
+      : adapter_(std::move(adapter)), steps_per_epoch_(steps_per_epoch), spe_(steps_per_execution) {}
+
+  int64_t steps() const { return steps_per_epoch_.value_or(adapter_.num_batches()); }
+
+  void begin_epoch() {
+    if (!started_ || !steps_per_epoch_) {
+      adapter_.start_pass();
+      seen_ = 0;
+      started_ = true;
+    }
+    step_ = 0;
+  }
+  // Whether another execution starts; its first step index.
+  bool next_execution(int64_t& begin_step) {
+    if (step_ >= steps()) {
+      maybe_restart();
+      return false;
+    }
+    if (seen_ >= adapter_.num_batches()) {
+      if (steps_per_epoch_ && !warned_) {
+        std::cerr << "UserWarning: Your input ran out of data; interrupting training. Make sure that your dataset "
+                     "can generate at least `steps_per_epoch * epochs` batches.\n";
+        warned_ = true;
+      }
+      return false;
+    }
+    begin_step = step_;
+    return true;
+  }
+  // The next batch of the current execution (nullopt when it is complete or the data ran out).
+  std::optional<Batch> next_batch(int64_t executed_in_this_call) {
+    if (executed_in_this_call >= spe_ || step_ >= steps()) return std::nullopt;
+    if (seen_ >= adapter_.num_batches()) return std::nullopt;
+    auto b = adapter_.next();
+    if (!b) return std::nullopt;
+    ++seen_;
+    ++step_;
+    return b;
+  }
+  void end_epoch() { maybe_restart(); }
+
+ private:
+  void maybe_restart() {
+    if (seen_ >= adapter_.num_batches()) {
+      adapter_.start_pass();
+      seen_ = 0;
+    }
+  }
+  ArrayAdapter adapter_;
+  std::optional<int64_t> steps_per_epoch_;
+  int64_t spe_;
+  int64_t seen_ = 0;
+  int64_t step_ = 0;
+  bool started_ = false;
+  bool warned_ = false;
+};
+
+callbacks::Logs to_numbers(const Logs& logs) {
+  callbacks::Logs out;
+  for (const auto& [k, v] : logs) {
+    if (!v.defined()) continue;
+    if (v.size() == 1) {
+      out[k] = ops::cast(v, DType::float64).contiguous().data<double>()[0];
+    } else {
+      std::vector<double> vals = ops::cast(v, DType::float64).to_vector<double>();
+      for (size_t i = 0; i < vals.size(); ++i) out[k + "_" + std::to_string(i)] = vals[i];
+    }
+  }
+  return out;
+}
+
+std::vector<std::shared_ptr<callbacks::Callback>> unwrap(const std::vector<callbacks::CallbackArg>& args) {
+  std::vector<std::shared_ptr<callbacks::Callback>> out;
+  for (const auto& a : args) out.push_back(a.get());
+  return out;
+}
+
+}  // namespace
+
+class Trainer {
+ public:
+  static void require_compiled(const Model& m) {
+    if (!m.compiled()) throw ValueError("You must call `compile()` before using the model.");
+  }
+
+  // Runs up to steps_per_execution train steps; returns how many ran.
+  static int64_t train_function(Model& m, EpochIterator& it, Logs& logs) {
+    int64_t ran = 0;
+    while (auto batch = it.next_batch(ran)) {
+      m.distribute_strategy().run([&] { logs = m.train_step(*batch); });
+      ++ran;
+    }
+    return ran;
+  }
+  static int64_t test_function(Model& m, EpochIterator& it, Logs& logs) {
+    int64_t ran = 0;
+    while (auto batch = it.next_batch(ran)) {
+      m.distribute_strategy().run([&] { logs = m.test_step(*batch); });
+      ++ran;
+    }
+    return ran;
+  }
+
+  static std::map<std::string, double> evaluate_loop(Model& m, const Tensor& x, const Tensor& y, const Tensor& sw,
+                                                     int64_t batch_size, std::optional<int64_t> steps,
+                                                     callbacks::CallbackList& cbs) {
+    EpochIterator it(ArrayAdapter(x, y, sw, batch_size, false), steps, m.steps_per_execution());
+    m.reset_metrics();
+    cbs.on_test_begin({});
+    it.begin_epoch();
+    Logs logs;
+    int64_t begin = 0;
+    bool any = false;
+    while (it.next_execution(begin)) {
+      cbs.on_test_batch_begin(begin, {});
+      const int64_t ran = test_function(m, it, logs);
+      if (ran == 0) break;
+      any = true;
+      cbs.on_test_batch_end(begin + ran - 1, to_numbers(logs));
+    }
+    if (!any) throw ValueError("evaluate: no batch was run; the data is empty");
+    callbacks::Logs result = to_numbers(m.get_metrics_result_or(logs));
+    cbs.on_test_end(result);
+    return result;
+  }
+};
+
+}  // namespace detail
+
+namespace {
+int64_t check_batch_size(std::optional<int64_t> b, const char* what) {
+  const int64_t v = b.value_or(32);
+  if (v <= 0) throw ValueError(std::string(what) + " must be a positive integer; received " + std::to_string(v));
+  return v;
+}
+}  // namespace
+
+Logs Model::get_metrics_result_or(const Logs& logs) {
+  // Keras' _get_metrics_result_or_logs: the metrics' results when the step returned exactly them.
+  Logs results = get_metrics_result();
+  if (results.size() != logs.size()) return logs;
+  for (const auto& [k, v] : logs)
+    if (!results.count(k)) return logs;
+  return results;
+}
+
+History Model::fit(const Tensor& x, FitOptions options) { return fit(x, Tensor(), std::move(options)); }
+
+History Model::fit(const Tensor& x_in, const Tensor& y_in, FitOptions o) {
+  detail::Trainer::require_compiled(*this);
+  detail::check_inputs(x_in, y_in, o.sample_weight, "fit");
+  const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
+  if (o.epochs < 0) throw ValueError("epochs must be non-negative; received " + std::to_string(o.epochs));
+  if (o.initial_epoch < 0)
+    throw ValueError("initial_epoch must be non-negative; received " + std::to_string(o.initial_epoch));
+  if (o.steps_per_epoch && *o.steps_per_epoch <= 0)
+    throw ValueError("steps_per_epoch must be a positive integer; received " + std::to_string(*o.steps_per_epoch));
+  if (o.validation_freq < 1)
+    throw ValueError("validation_freq must be a positive integer; received " + std::to_string(o.validation_freq));
+  if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
+    throw ValueError("validation_split must be in [0, 1); received " + std::to_string(o.validation_split));
+
+  Tensor x = x_in, y = y_in, sw = o.sample_weight;
+  if (!o.class_weight.empty()) {
+    Tensor cw = detail::class_weight_to_sample_weight(y, o.class_weight);
+    sw = sw.defined() ? ops::multiply(ops::reshape(ops::cast(sw, DType::float32), cw.shape()), cw) : cw;
+  }
+  ValidationData val = o.validation_data;
+  if (o.validation_split > 0.0 && !val.defined()) {
+    const int64_t n = detail::rows(x);
+    const auto split_at = static_cast<int64_t>(std::floor(static_cast<double>(n) * (1.0 - o.validation_split)));
+    if (split_at == 0 || split_at == n)
+      throw ValueError("Training data contains " + std::to_string(split_at) + " samples, which is not sufficient to " +
+                       "split it into a validation and training set as specified by `validation_split=" +
+                       std::to_string(o.validation_split) + "`. Either provide more data, or a different value for " +
+                       "the `validation_split` argument.");
+    val.x = detail::row_slice(x, split_at, n);
+    if (y.defined()) val.y = detail::row_slice(y, split_at, n);
+    if (sw.defined()) val.sample_weight = detail::row_slice(sw, split_at, n);
+    x = detail::row_slice(x, 0, split_at);
+    if (y.defined()) y = detail::row_slice(y, 0, split_at);
+    if (sw.defined()) sw = detail::row_slice(sw, 0, split_at);
+  }
+  if (val.defined()) detail::check_inputs(val.x, val.y, val.sample_weight, "fit (validation_data)");
+
+  detail::EpochIterator it(detail::ArrayAdapter(x, y, sw, batch_size, o.shuffle), o.steps_per_epoch,
+                           steps_per_execution());
+  const int verbose = o.verbose.resolve();
+  callbacks::CallbackList cbs(detail::unwrap(o.callbacks),
+                              {.add_history = true,
+                               .add_progbar = verbose != 0,
+                               .model = this,
+                               .params = {.epochs = o.epochs, .steps = it.steps(), .verbose = verbose}});
+  stop_training = false;
+  cbs.on_train_begin({});
+  callbacks::Logs training_logs;
+  for (int64_t epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
+    reset_metrics();
+    cbs.on_epoch_begin(epoch, {});
+    it.begin_epoch();
+    Logs logs;
+    int64_t begin = 0;
+    bool any = false;
+    while (it.next_execution(begin)) {
+      cbs.on_train_batch_begin(begin, {});
+      const int64_t ran = detail::Trainer::train_function(*this, it, logs);
+      if (ran == 0) break;
+      any = true;
+      cbs.on_train_batch_end(begin + ran - 1, detail::to_numbers(logs));
+      if (stop_training) break;
+    }
+    it.end_epoch();
+    if (!any)
+      throw ValueError(
+          "Unexpected result of `train_function` (Empty logs). This could be due to issues in input pipeline that "
+          "resulted in an empty dataset. Otherwise, please use `Model.compile(..., run_eagerly=True)` for more "
+          "information of where went wrong, or file a issue/bug to `keras`.");
+    callbacks::Logs epoch_logs = detail::to_numbers(get_metrics_result_or(logs));
+    if (val.defined() && (epoch + 1) % o.validation_freq == 0) {
+      const int64_t vbs =
+          check_batch_size(o.validation_batch_size ? o.validation_batch_size : o.batch_size, "validation_batch_size");
+      auto val_logs =
+          detail::Trainer::evaluate_loop(*this, val.x, val.y, val.sample_weight, vbs, o.validation_steps, cbs);
+      for (const auto& [k, v] : val_logs) epoch_logs["val_" + k] = v;
+    }
+    cbs.on_epoch_end(epoch, epoch_logs);
+    training_logs = epoch_logs;
+    if (stop_training) break;
+  }
+  if (state_->optimizer) state_->optimizer->finalize_variable_values(trainable_weights());
+  cbs.on_train_end(training_logs);
+  history_ = cbs.history();
+  return *history_;
+}
+
+std::map<std::string, double> Model::evaluate(const Tensor& x, const Tensor& y, EvaluateOptions o) {
+  detail::Trainer::require_compiled(*this);
+  detail::check_inputs(x, y, o.sample_weight, "evaluate");
+  const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
+  if (o.steps && *o.steps <= 0)
+    throw ValueError("steps must be a positive integer; received " + std::to_string(*o.steps));
+  const int verbose = o.verbose.resolve();
+  const int64_t n_batches = (detail::rows(x) + batch_size - 1) / batch_size;
+  callbacks::CallbackList cbs(detail::unwrap(o.callbacks),
+                              {.add_progbar = verbose != 0,
+                               .model = this,
+                               .params = {.epochs = 1, .steps = o.steps.value_or(n_batches), .verbose = verbose}});
+  return detail::Trainer::evaluate_loop(*this, x, y, o.sample_weight, batch_size, o.steps, cbs);
+}
+
+Tensor Model::predict(const Tensor& x, PredictOptions o) {
+  detail::check_inputs(x, Tensor(), Tensor(), "predict");
+  const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
+  if (o.steps && *o.steps <= 0)
+    throw ValueError("steps must be a positive integer; received " + std::to_string(*o.steps));
+  const int verbose = o.verbose.resolve();
+  detail::EpochIterator it(detail::ArrayAdapter(x, Tensor(), Tensor(), batch_size, false), o.steps,
+                           compiled() ? steps_per_execution() : 1);
+  callbacks::CallbackList cbs(
+      detail::unwrap(o.callbacks),
+      {.add_progbar = verbose != 0, .model = this, .params = {.epochs = 1, .steps = it.steps(), .verbose = verbose}});
+  std::vector<Tensor> outputs;
+  cbs.on_predict_begin({});
+  it.begin_epoch();
+  int64_t begin = 0;
+  while (it.next_execution(begin)) {
+    cbs.on_predict_batch_begin(begin, {});
+    int64_t ran = 0;
+    while (auto batch = it.next_batch(ran)) {
+      Tensor out;
+      distribute_strategy().run([&] { out = predict_step(*batch); });
+      outputs.push_back(out);
+      ++ran;
+    }
+    if (ran == 0) break;
+    cbs.on_predict_batch_end(begin + ran - 1, {});
+  }
+  cbs.on_predict_end({});
+  if (outputs.empty()) throw ValueError("predict: no batch was run; the data is empty");
+  return outputs.size() == 1 ? outputs[0] : ops::concatenate(outputs, 0);
+}
+
+std::map<std::string, double> Model::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight,
+                                                    const std::map<int64_t, double>& class_weight) {
+  detail::Trainer::require_compiled(*this);
+  detail::check_inputs(x, y, sample_weight, "train_on_batch");
+  Tensor sw = sample_weight;
+  if (!class_weight.empty()) {
+    Tensor cw = detail::class_weight_to_sample_weight(y, class_weight);
+    sw = sw.defined() ? ops::multiply(ops::reshape(ops::cast(sw, DType::float32), cw.shape()), cw) : cw;
+  }
+  reset_metrics();
+  Logs logs;
+  Batch b{x, y, sw};
+  distribute_strategy().run([&] { logs = train_step(b); });
+  return detail::to_numbers(logs);
+}
+
+std::map<std::string, double> Model::test_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  detail::Trainer::require_compiled(*this);
+  detail::check_inputs(x, y, sample_weight, "test_on_batch");
+  reset_metrics();
+  Logs logs;
+  Batch b{x, y, sample_weight};
+  distribute_strategy().run([&] { logs = test_step(b); });
+  return detail::to_numbers(logs);
+}
+
+Tensor Model::predict_on_batch(const Tensor& x) {
+  detail::check_inputs(x, Tensor(), Tensor(), "predict_on_batch");
+  Tensor out;
+  Batch b{x, Tensor(), Tensor()};
+  distribute_strategy().run([&] { out = predict_step(b); });
+  return out;
+}
+
+}  // namespace keras
