@@ -1,5 +1,6 @@
 // Mirrors keras/src/metrics/reduction_metrics.py
 #include <numeric>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -106,7 +107,30 @@ void Mean::update(const Tensor&, const Tensor&, const Tensor&) {
                   "function of (y_true, y_pred) in a MeanMetricWrapper instead");
 }
 
+namespace {
+// A 0-d float32 tensor's value, or nullopt.
+std::optional<float> scalar_f32(const Tensor& t) {
+  if (!t.defined() || t.ndim() != 0 || t.dtype() != DType::float32 || t.is_symbolic()) return std::nullopt;
+  return *static_cast<const float*>(t.raw_data());
+}
+bool is_scalar_f32(const Variable& v) { return v.shape().rank() == 0 && v.dtype() == DType::float32; }
+}  // namespace
+
 void Mean::accumulate(const Tensor& values, const Tensor& sample_weight, const Tensor& mask) {
+  // The loss tracker's case, once per step: a 0-d value with a 0-d weight. Done on the scalars
+  // directly, with the float32 roundings the ops below would make (v * w, then each sum).
+  if (!mask.defined() && dtype() == DType::float32 && is_scalar_f32(variable(0)) && is_scalar_f32(variable(1))) {
+    const auto v = scalar_f32(values);
+    const auto w = sample_weight.defined() ? scalar_f32(sample_weight) : std::optional<float>(1.0f);
+    if (v && w) {
+      float* total = keras::detail::writable_value(variable(0)).mutable_data<float>();
+      float* count = keras::detail::writable_value(variable(1)).mutable_data<float>();
+      const float weighted = *v * *w;
+      *total = *total + weighted;
+      *count = *count + *w;
+      return;
+    }
+  }
   auto [v, w] = reduce_to_samplewise_values(values, sample_weight, mask, /*use_sum=*/false, dtype());
   add_to(variable(0), ops::sum(v));
   Tensor num_samples;
@@ -118,6 +142,11 @@ void Mean::accumulate(const Tensor& values, const Tensor& sample_weight, const T
 }
 
 Tensor Mean::result() const {
+  if (dtype() == DType::float32 && is_scalar_f32(variable(0)) && is_scalar_f32(variable(1))) {
+    const float total = *static_cast<const float*>(variable(0).value().raw_data());
+    const float count = *static_cast<const float*>(variable(1).value().raw_data());
+    return Tensor::scalar(count == 0.0f ? 0.0f : total / count);  // divide_no_nan
+  }
   return detail::divide_no_nan(variable(0).value(), detail::cast_to(variable(1).value(), dtype()));
 }
 
