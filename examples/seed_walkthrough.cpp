@@ -50,6 +50,8 @@ int main() try {
   SimplifiedModel model;
   keras::Tensor x = ops::zeros({1000, 10});
   keras::Tensor y = ops::ones({1000, 1});
+  auto ds = keras::data::Dataset::from_tensor_slices({x, y}).batch(10);  // the model expects batches
+  auto ds_test = keras::data::Dataset::from_tensor_slices({x}).batch(10);
 
   model.compile({
       .optimizer = "sgd",
@@ -57,14 +59,14 @@ int main() try {
       .metrics = {keras::metrics::MeanAbsolutePercentageError()},
       .steps_per_execution = 5,
   });
-  print_metrics("Metrics Before Fit:", model.evaluate(x, y, {.batch_size = 10, .verbose = 0}));
+  print_metrics("Metrics Before Fit:", model.evaluate(ds, {.verbose = 0}));
 
-  model.fit(x, y, {.batch_size = 10, .epochs = 10, .verbose = 2, .shuffle = false});
+  model.fit(ds, {.epochs = 10, .verbose = 2});
 
-  keras::Tensor y_pred = model.predict(x, {.batch_size = 10, .verbose = 0});
+  keras::Tensor y_pred = model.predict(ds_test, {.verbose = 0});
   std::cout << "Predictions Shape: " << y_pred.shape() << "\n";
 
-  print_metrics("Metrics After:", model.evaluate(x, y, {.batch_size = 10, .verbose = 0}));
+  print_metrics("Metrics After:", model.evaluate(ds, {.verbose = 0}));
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "error: " << e.what() << "\n";

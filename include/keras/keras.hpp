@@ -4,6 +4,7 @@
 #include "keras/callbacks/callback.hpp"
 #include "keras/config.hpp"
 #include "keras/constraints.hpp"
+#include "keras/data/dataset.hpp"
 #include "keras/datasets.hpp"
 #include "keras/device.hpp"
 #include "keras/distribute/strategy.hpp"

@@ -38,9 +38,16 @@ std::string Model::summary_string(SummaryOptions options) {
       out = seq->output_shapes()[i];
     else
       out = l->last_output_shape();
-    r.output_shape = out ? format_shape(*out) : "?";
-    r.params = l->built() ? detail::format_param_count(l->count_params()) : "0 (unbuilt)";
-    r.trainable = l->weights().empty() ? "-" : (l->trainable() ? "Y" : "N");
+    // Plain assignments (a conditional between std::string and a literal trips GCC 12's -Wrestrict).
+    if (out)
+      r.output_shape = format_shape(*out);
+    else
+      r.output_shape.assign(1, '?');
+    if (l->built())
+      r.params = detail::format_param_count(l->count_params());
+    else
+      r.params.assign("0 (unbuilt)");
+    r.trainable.assign(1, l->weights().empty() ? '-' : (l->trainable() ? 'Y' : 'N'));
     rows.push_back(std::move(r));
   }
   detail::SummaryTotals t;

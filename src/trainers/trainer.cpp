@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "keras/data/dataset.hpp"
 #include "keras/models/model.hpp"
 #include "keras/ops.hpp"
 #include "keras/random.hpp"
@@ -106,8 +107,22 @@ Tensor class_weight_to_sample_weight(const Tensor& y, const std::map<int64_t, do
   return Tensor(w, Shape{static_cast<int64_t>(w.size())});
 }
 
+}  // namespace
+
+// Where batches come from: arrays (ArrayAdapter) or a Dataset (DatasetAdapter).
+class BatchSource {
+ public:
+  virtual ~BatchSource() = default;
+  // Batches per pass; nullopt when unknown, -1 when infinite.
+  virtual std::optional<int64_t> num_batches() const = 0;
+  virtual void start_pass() = 0;
+  virtual std::optional<Batch> next() = 0;
+};
+
+namespace {
+
 // Batches of arrays, reshuffled at each pass (ArrayDataAdapter with shuffle=True).
-class ArrayAdapter {
+class ArrayAdapter : public BatchSource {
  public:
   ArrayAdapter(Tensor x, Tensor y, Tensor sw, int64_t batch_size, bool shuffle)
       : x_(x.is_contiguous() ? x : x.contiguous()),
@@ -118,12 +133,12 @@ class ArrayAdapter {
         shuffle_(shuffle) {
     if (shuffle_) seed_.emplace(std::nullopt);
   }
-  int64_t num_batches() const { return (n_ + batch_size_ - 1) / batch_size_; }
-  void start_pass() {
+  std::optional<int64_t> num_batches() const override { return (n_ + batch_size_ - 1) / batch_size_; }
+  void start_pass() override {
     cursor_ = 0;
     if (shuffle_) perm_ = random::permutation(n_, random::Seed(*seed_)).to_vector<int32_t>();
   }
-  std::optional<Batch> next() {
+  std::optional<Batch> next() override {
     if (cursor_ >= n_) return std::nullopt;
     const int64_t end = std::min(n_, cursor_ + batch_size_);
     Batch b;
@@ -151,65 +166,100 @@ class ArrayAdapter {
   int64_t cursor_ = 0;
 };
 
+// Elements of a batched Dataset: (x), (x, y) or (x, y, sample_weight).
+class DatasetAdapter : public BatchSource {
+ public:
+  explicit DatasetAdapter(data::Dataset ds) : ds_(std::move(ds)) {}
+  std::optional<int64_t> num_batches() const override {
+    const int64_t c = ds_.cardinality();
+    if (c == data::kUnknownCardinality) return std::nullopt;
+    return c;
+  }
+  void start_pass() override { it_.emplace(ds_.make_iterator()); }
+  std::optional<Batch> next() override {
+    auto e = it_->next();
+    if (!e) return std::nullopt;
+    if (e->empty() || e->size() > 3)
+      throw ValueError("A dataset given to the model must yield (x), (x, y) or (x, y, sample_weight); received " +
+                       std::to_string(e->size()) + " components");
+    Batch b;
+    b.x = (*e)[0];
+    if (e->size() > 1) b.y = (*e)[1];
+    if (e->size() > 2) b.sample_weight = (*e)[2];
+    if (b.x.ndim() == 0)
+      throw ValueError("The dataset's elements must be batches (call .batch(n) on it); received x of shape ()");
+    return b;
+  }
+
+ private:
+  data::Dataset ds_;
+  std::optional<data::Dataset::Iterator> it_;
+};
+
 // EpochIterator: yields executions of up to steps_per_execution steps. With steps_per_epoch set,
 // the pass over the data continues across epochs and restarts when it is used up.
 class EpochIterator {
  public:
-  EpochIterator(ArrayAdapter adapter, std::optional<int64_t> steps_per_epoch, int64_t steps_per_execution)
-      : adapter_(std::move(adapter)), steps_per_epoch_(steps_per_epoch), spe_(steps_per_execution) {}
+  EpochIterator(std::unique_ptr<BatchSource> source, std::optional<int64_t> steps_per_epoch,
+                int64_t steps_per_execution)
+      : source_(std::move(source)), steps_per_epoch_(steps_per_epoch), spe_(steps_per_execution) {
+    const auto nb = source_->num_batches();
+    if (nb && *nb == data::kInfiniteCardinality && !steps_per_epoch_)
+      throw ValueError(
+          "When passing an infinitely repeating dataset, please specify a `steps_per_epoch` value so that epoch "
+          "level callbacks continue to work. The value should be the number of steps in one epoch.");
+    if (nb && *nb == 0) throw ValueError("Expected input data to be non-empty; the dataset has no batches.");
+  }
 
-  int64_t steps() const { return steps_per_epoch_.value_or(adapter_.num_batches()); }
+  // Steps per epoch when known.
+  std::optional<int64_t> steps() const {
+    if (steps_per_epoch_) return steps_per_epoch_;
+    const auto nb = source_->num_batches();
+    if (nb && *nb >= 0) return nb;
+    return std::nullopt;
+  }
 
   void begin_epoch() {
-    if (!started_ || !steps_per_epoch_) {
-      adapter_.start_pass();
-      seen_ = 0;
+    if (!started_ || !steps_per_epoch_ || exhausted_) {
+      source_->start_pass();
+      exhausted_ = false;
       started_ = true;
     }
     step_ = 0;
   }
   // Whether another execution starts; its first step index.
   bool next_execution(int64_t& begin_step) {
-    if (step_ >= steps()) {
-      maybe_restart();
-      return false;
-    }
-    if (seen_ >= adapter_.num_batches()) {
-      if (steps_per_epoch_ && !warned_) {
-        std::cerr << "UserWarning: Your input ran out of data; interrupting training. Make sure that your dataset "
-                     "can generate at least `steps_per_epoch * epochs` batches.\n";
-        warned_ = true;
-      }
-      return false;
-    }
+    const auto total = steps();
+    if ((total && step_ >= *total) || exhausted_) return false;
     begin_step = step_;
     return true;
   }
   // The next batch of the current execution (nullopt when it is complete or the data ran out).
   std::optional<Batch> next_batch(int64_t executed_in_this_call) {
-    if (executed_in_this_call >= spe_ || step_ >= steps()) return std::nullopt;
-    if (seen_ >= adapter_.num_batches()) return std::nullopt;
-    auto b = adapter_.next();
-    if (!b) return std::nullopt;
-    ++seen_;
+    const auto total = steps();
+    if (executed_in_this_call >= spe_ || (total && step_ >= *total) || exhausted_) return std::nullopt;
+    auto b = source_->next();
+    if (!b) {
+      exhausted_ = true;
+      if (steps_per_epoch_ && step_ < *steps_per_epoch_ && !warned_) {
+        std::cerr << "UserWarning: Your input ran out of data; interrupting training. Make sure that your dataset "
+                     "or generator can generate at least `steps_per_epoch * epochs` batches.\n";
+        warned_ = true;
+      }
+      return std::nullopt;
+    }
     ++step_;
     return b;
   }
-  void end_epoch() { maybe_restart(); }
+  void end_epoch() {}
 
  private:
-  void maybe_restart() {
-    if (seen_ >= adapter_.num_batches()) {
-      adapter_.start_pass();
-      seen_ = 0;
-    }
-  }
-  ArrayAdapter adapter_;
+  std::unique_ptr<BatchSource> source_;
   std::optional<int64_t> steps_per_epoch_;
   int64_t spe_;
-  int64_t seen_ = 0;
   int64_t step_ = 0;
   bool started_ = false;
+  bool exhausted_ = false;
   bool warned_ = false;
 };
 
@@ -259,10 +309,9 @@ class Trainer {
     return ran;
   }
 
-  static std::map<std::string, double> evaluate_loop(Model& m, const Tensor& x, const Tensor& y, const Tensor& sw,
-                                                     int64_t batch_size, std::optional<int64_t> steps,
-                                                     callbacks::CallbackList& cbs) {
-    EpochIterator it(ArrayAdapter(x, y, sw, batch_size, false), steps, m.steps_per_execution());
+  static std::map<std::string, double> evaluate_loop(Model& m, std::unique_ptr<BatchSource> source,
+                                                     std::optional<int64_t> steps, callbacks::CallbackList& cbs) {
+    EpochIterator it(std::move(source), steps, m.steps_per_execution());
     m.reset_metrics();
     cbs.on_test_begin({});
     it.begin_epoch();
@@ -308,16 +357,8 @@ History Model::fit(const Tensor& x_in, const Tensor& y_in, FitOptions o) {
   detail::Trainer::require_compiled(*this);
   detail::check_inputs(x_in, y_in, o.sample_weight, "fit");
   const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
-  if (o.epochs < 0) throw ValueError("epochs must be non-negative; received " + std::to_string(o.epochs));
-  if (o.initial_epoch < 0)
-    throw ValueError("initial_epoch must be non-negative; received " + std::to_string(o.initial_epoch));
-  if (o.steps_per_epoch && *o.steps_per_epoch <= 0)
-    throw ValueError("steps_per_epoch must be a positive integer; received " + std::to_string(*o.steps_per_epoch));
-  if (o.validation_freq < 1)
-    throw ValueError("validation_freq must be a positive integer; received " + std::to_string(o.validation_freq));
   if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
     throw ValueError("validation_split must be in [0, 1); received " + std::to_string(o.validation_split));
-
   Tensor x = x_in, y = y_in, sw = o.sample_weight;
   if (!o.class_weight.empty()) {
     Tensor cw = detail::class_weight_to_sample_weight(y, o.class_weight);
@@ -339,10 +380,37 @@ History Model::fit(const Tensor& x_in, const Tensor& y_in, FitOptions o) {
     if (y.defined()) y = detail::row_slice(y, 0, split_at);
     if (sw.defined()) sw = detail::row_slice(sw, 0, split_at);
   }
-  if (val.defined()) detail::check_inputs(val.x, val.y, val.sample_weight, "fit (validation_data)");
+  return fit_loop(std::make_unique<detail::ArrayAdapter>(x, y, sw, batch_size, o.shuffle), val, o);
+}
 
-  detail::EpochIterator it(detail::ArrayAdapter(x, y, sw, batch_size, o.shuffle), o.steps_per_epoch,
-                           steps_per_execution());
+History Model::fit(const data::Dataset& dataset, FitOptions o) {
+  detail::Trainer::require_compiled(*this);
+  if (o.validation_split > 0.0)
+    throw ValueError("`validation_split` is only supported for tensors, not for a Dataset; pass `validation_data`.");
+  if (!o.class_weight.empty() || o.sample_weight.defined())
+    throw ValueError(
+        "`class_weight` and `sample_weight` apply to tensors; a Dataset carries its own sample weights "
+        "as the third component of its elements.");
+  return fit_loop(std::make_unique<detail::DatasetAdapter>(dataset), o.validation_data, o);
+}
+
+History Model::fit_loop(std::unique_ptr<detail::BatchSource> train, const ValidationData& val, const FitOptions& o) {
+  if (o.epochs < 0) throw ValueError("epochs must be non-negative; received " + std::to_string(o.epochs));
+  if (o.initial_epoch < 0)
+    throw ValueError("initial_epoch must be non-negative; received " + std::to_string(o.initial_epoch));
+  if (o.steps_per_epoch && *o.steps_per_epoch <= 0)
+    throw ValueError("steps_per_epoch must be a positive integer; received " + std::to_string(*o.steps_per_epoch));
+  if (o.validation_freq < 1)
+    throw ValueError("validation_freq must be a positive integer; received " + std::to_string(o.validation_freq));
+  if (val.x.defined()) detail::check_inputs(val.x, val.y, val.sample_weight, "fit (validation_data)");
+  const int64_t val_batch_size =
+      check_batch_size(o.validation_batch_size ? o.validation_batch_size : o.batch_size, "validation_batch_size");
+  auto make_val = [&]() -> std::unique_ptr<detail::BatchSource> {
+    if (val.dataset) return std::make_unique<detail::DatasetAdapter>(*val.dataset);
+    return std::make_unique<detail::ArrayAdapter>(val.x, val.y, val.sample_weight, val_batch_size, false);
+  };
+
+  detail::EpochIterator it(std::move(train), o.steps_per_epoch, steps_per_execution());
   const int verbose = o.verbose.resolve();
   callbacks::CallbackList cbs(detail::unwrap(o.callbacks),
                               {.add_history = true,
@@ -375,10 +443,7 @@ History Model::fit(const Tensor& x_in, const Tensor& y_in, FitOptions o) {
           "information of where went wrong, or file a issue/bug to `keras`.");
     callbacks::Logs epoch_logs = detail::to_numbers(get_metrics_result_or(logs));
     if (val.defined() && (epoch + 1) % o.validation_freq == 0) {
-      const int64_t vbs =
-          check_batch_size(o.validation_batch_size ? o.validation_batch_size : o.batch_size, "validation_batch_size");
-      auto val_logs =
-          detail::Trainer::evaluate_loop(*this, val.x, val.y, val.sample_weight, vbs, o.validation_steps, cbs);
+      auto val_logs = detail::Trainer::evaluate_loop(*this, make_val(), o.validation_steps, cbs);
       for (const auto& [k, v] : val_logs) epoch_logs["val_" + k] = v;
     }
     cbs.on_epoch_end(epoch, epoch_logs);
@@ -395,25 +460,45 @@ std::map<std::string, double> Model::evaluate(const Tensor& x, const Tensor& y, 
   detail::Trainer::require_compiled(*this);
   detail::check_inputs(x, y, o.sample_weight, "evaluate");
   const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
+  return evaluate_source(std::make_unique<detail::ArrayAdapter>(x, y, o.sample_weight, batch_size, false), o);
+}
+
+std::map<std::string, double> Model::evaluate(const data::Dataset& dataset, EvaluateOptions o) {
+  detail::Trainer::require_compiled(*this);
+  return evaluate_source(std::make_unique<detail::DatasetAdapter>(dataset), o);
+}
+
+std::map<std::string, double> Model::evaluate_source(std::unique_ptr<detail::BatchSource> source,
+                                                     const EvaluateOptions& o) {
   if (o.steps && *o.steps <= 0)
     throw ValueError("steps must be a positive integer; received " + std::to_string(*o.steps));
   const int verbose = o.verbose.resolve();
-  const int64_t n_batches = (detail::rows(x) + batch_size - 1) / batch_size;
-  callbacks::CallbackList cbs(detail::unwrap(o.callbacks),
-                              {.add_progbar = verbose != 0,
-                               .model = this,
-                               .params = {.epochs = 1, .steps = o.steps.value_or(n_batches), .verbose = verbose}});
-  return detail::Trainer::evaluate_loop(*this, x, y, o.sample_weight, batch_size, o.steps, cbs);
+  std::optional<int64_t> steps = o.steps;
+  if (!steps) {
+    const auto nb = source->num_batches();
+    if (nb && *nb >= 0) steps = nb;
+  }
+  callbacks::CallbackList cbs(
+      detail::unwrap(o.callbacks),
+      {.add_progbar = verbose != 0, .model = this, .params = {.epochs = 1, .steps = steps, .verbose = verbose}});
+  return detail::Trainer::evaluate_loop(*this, std::move(source), o.steps, cbs);
 }
 
 Tensor Model::predict(const Tensor& x, PredictOptions o) {
   detail::check_inputs(x, Tensor(), Tensor(), "predict");
   const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
+  return predict_source(std::make_unique<detail::ArrayAdapter>(x, Tensor(), Tensor(), batch_size, false), o);
+}
+
+Tensor Model::predict(const data::Dataset& dataset, PredictOptions o) {
+  return predict_source(std::make_unique<detail::DatasetAdapter>(dataset), o);
+}
+
+Tensor Model::predict_source(std::unique_ptr<detail::BatchSource> source, const PredictOptions& o) {
   if (o.steps && *o.steps <= 0)
     throw ValueError("steps must be a positive integer; received " + std::to_string(*o.steps));
   const int verbose = o.verbose.resolve();
-  detail::EpochIterator it(detail::ArrayAdapter(x, Tensor(), Tensor(), batch_size, false), o.steps,
-                           compiled() ? steps_per_execution() : 1);
+  detail::EpochIterator it(std::move(source), o.steps, compiled() ? steps_per_execution() : 1);
   callbacks::CallbackList cbs(
       detail::unwrap(o.callbacks),
       {.add_progbar = verbose != 0, .model = this, .params = {.epochs = 1, .steps = it.steps(), .verbose = verbose}});

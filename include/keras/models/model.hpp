@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "keras/callbacks/callback.hpp"
+#include "keras/data/dataset.hpp"
 #include "keras/distribute/strategy.hpp"
 #include "keras/layers/layer.hpp"
 #include "keras/losses.hpp"
@@ -90,12 +91,17 @@ struct CompileOptions {
   bool auto_scale_loss = true;
 };
 
-/// fit's validation_data: (x, y) or (x, y, sample_weight).
+/// fit's validation_data: (x, y), (x, y, sample_weight) or a batched Dataset.
 struct ValidationData {
+  ValidationData() = default;
+  ValidationData(Tensor x_, Tensor y_, Tensor sample_weight_ = {})
+      : x(std::move(x_)), y(std::move(y_)), sample_weight(std::move(sample_weight_)) {}
+  ValidationData(data::Dataset ds) : dataset(std::move(ds)) {}  // NOLINT: implicit, as Keras takes a dataset
   Tensor x{};
   Tensor y{};
   Tensor sample_weight{};
-  bool defined() const { return x.defined(); }
+  std::optional<data::Dataset> dataset{};
+  bool defined() const { return x.defined() || dataset.has_value(); }
 };
 
 struct FitOptions {
@@ -151,6 +157,7 @@ struct ModelOptions {
 
 namespace detail {
 class Trainer;
+class BatchSource;
 struct CompiledState;
 }  // namespace detail
 
@@ -175,8 +182,13 @@ class Model : public Layer {
   History fit(const Tensor& x, const Tensor& y, FitOptions options = {});
   /// Inputs only (a model whose train_step needs no targets, or with add_loss losses).
   History fit(const Tensor& x, FitOptions options = {});
+  /// From a batched dataset of (x, y) or (x, y, sample_weight) elements (batch_size, shuffle,
+  /// class_weight and sample_weight do not apply: the dataset decides).
+  History fit(const data::Dataset& dataset, FitOptions options = {});
   std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  std::map<std::string, double> evaluate(const data::Dataset& dataset, EvaluateOptions options = {});
   Tensor predict(const Tensor& x, PredictOptions options = {});
+  Tensor predict(const data::Dataset& dataset, PredictOptions options = {});
   /// One training step on one batch; returns the metrics' results (not reset in between calls,
   /// as Keras with reset_metrics=true resets before: this resets first).
   std::map<std::string, double> train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = {},
@@ -230,6 +242,9 @@ class Model : public Layer {
   friend class detail::Trainer;
   /// The metrics' results when a step returned exactly their names, else the step's logs.
   Logs get_metrics_result_or(const Logs& logs);
+  History fit_loop(std::unique_ptr<detail::BatchSource> train, const ValidationData& val, const FitOptions& o);
+  std::map<std::string, double> evaluate_source(std::unique_ptr<detail::BatchSource> source, const EvaluateOptions& o);
+  Tensor predict_source(std::unique_ptr<detail::BatchSource> source, const PredictOptions& o);
   std::unique_ptr<detail::CompiledState> state_;
   distribute::Strategy* strategy_;
   std::shared_ptr<History> history_;
