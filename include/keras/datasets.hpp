@@ -5,6 +5,7 @@
 ///   auto [train, test] = keras::datasets::fashion_mnist::load_data();
 ///   // train.x: (60000, 28, 28) uint8, train.y: (60000,) uint8, as Keras returns them
 ///   keras::Tensor x = keras::ops::cast(train.x, keras::float32) / 255.0;
+#include <cstddef>
 #include <string>
 #include <utility>
 
@@ -22,6 +23,12 @@ struct Split {
 /// the header against the data actually present before trusting it (keras::ValueError for a
 /// truncated or corrupt file, keras::NotFoundError for a missing one).
 Tensor read_idx(const std::string& path);
+
+/// Parses the bytes of an uncompressed IDX file held in memory, with read_idx's checks: uint8 data of
+/// the shape its header gives; keras::ValueError (starting with `name`) for truncated or corrupt bytes.
+/// Bytes after the data are ignored, as read_idx ignores them.
+/// Example: `Tensor t = keras::datasets::parse_idx(buf.data(), buf.size(), "labels.idx");`
+Tensor parse_idx(const void* data, size_t size, const std::string& name);
 
 namespace fashion_mnist {
 /// Where Debian's dataset-fashion-mnist package puts the files.

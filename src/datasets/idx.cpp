@@ -2,8 +2,10 @@
 // keras/src/datasets/{mnist,fashion_mnist}.py, reading local files.
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -33,32 +35,49 @@ size_t read_some(gzFile f, void* dst, size_t n) {
   return got;
 }
 
+// The header checks shared by read_idx and parse_idx. `read(dst, n)` reads up to n bytes and returns
+// how many came; `name` prefixes the messages. Returns the shape; `n` gets its element count.
+Shape read_idx_header(const std::function<size_t(void*, size_t)>& read, const std::string& name, int64_t& n) {
+  unsigned char magic[4];
+  if (read(magic, 4) != 4) throw ValueError(name + ": truncated IDX header (less than 4 bytes)");
+  if (magic[0] != 0 || magic[1] != 0) throw ValueError(name + ": not an IDX file (the first two bytes must be zero)");
+  if (magic[2] != 0x08)
+    throw ValueError(name + ": unsupported IDX element type 0x" + std::to_string(magic[2]) + " (only uint8, 0x08)");
+  const int rank = magic[3];
+  if (rank < 1 || rank > Shape::kMaxRank)
+    throw ValueError(name + ": IDX rank " + std::to_string(rank) + " is out of range [1, " +
+                     std::to_string(Shape::kMaxRank) + "]");
+  Shape shape;
+  n = 1;
+  int64_t extent = 1;
+  for (int i = 0; i < rank; ++i) {
+    unsigned char b[4];
+    if (read(b, 4) != 4) throw ValueError(name + ": truncated IDX header");
+    const int64_t d = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
+    // `extent` (the product of max(d, 1)) is bounded too: a zero dimension must not let the others
+    // grow until the tensor's strides overflow.
+    if (d > (int64_t{1} << 31) || (d > 0 && extent > (int64_t{1} << 40) / d))
+      throw ValueError(name + ": IDX header declares an implausible size (dimension " + std::to_string(d) + ")");
+    n *= d;
+    extent *= std::max<int64_t>(d, 1);
+    shape.push_back(d);
+  }
+  return shape;
+}
+
+std::string truncated_data_message(const std::string& name, int64_t n, const Shape& shape, size_t held) {
+  return name + ": truncated IDX data: the header declares " + std::to_string(n) + " bytes for shape " + shape.str() +
+         " but the file holds " + std::to_string(held);
+}
+
 }  // namespace
 
 Tensor read_idx(const std::string& path) {
   if (!std::filesystem::exists(path)) throw NotFoundError("IDX file not found: " + path);
   std::unique_ptr<gzFile_s, GzCloser> f(gzopen(path.c_str(), "rb"));
   if (!f) throw NotFoundError("Cannot open IDX file " + path);
-  unsigned char magic[4];
-  if (read_some(f.get(), magic, 4) != 4) throw ValueError(path + ": truncated IDX header (less than 4 bytes)");
-  if (magic[0] != 0 || magic[1] != 0) throw ValueError(path + ": not an IDX file (the first two bytes must be zero)");
-  if (magic[2] != 0x08)
-    throw ValueError(path + ": unsupported IDX element type 0x" + std::to_string(magic[2]) + " (only uint8, 0x08)");
-  const int rank = magic[3];
-  if (rank < 1 || rank > Shape::kMaxRank)
-    throw ValueError(path + ": IDX rank " + std::to_string(rank) + " is out of range [1, " +
-                     std::to_string(Shape::kMaxRank) + "]");
-  Shape shape;
-  int64_t n = 1;
-  for (int i = 0; i < rank; ++i) {
-    unsigned char b[4];
-    if (read_some(f.get(), b, 4) != 4) throw ValueError(path + ": truncated IDX header");
-    const int64_t d = (int64_t{b[0]} << 24) | (int64_t{b[1]} << 16) | (int64_t{b[2]} << 8) | int64_t{b[3]};
-    if (d > (int64_t{1} << 31) || (d > 0 && n > (int64_t{1} << 40) / d))
-      throw ValueError(path + ": IDX header declares an implausible size (dimension " + std::to_string(d) + ")");
-    n *= d;
-    shape.push_back(d);
-  }
+  int64_t n = 0;
+  const Shape shape = read_idx_header([&](void* dst, size_t k) { return read_some(f.get(), dst, k); }, path, n);
   // Read in chunks and grow as data arrives, so a lying header cannot make us allocate what the
   // file does not hold.
   std::vector<uint8_t> data;
@@ -68,14 +87,28 @@ Tensor read_idx(const std::string& path) {
     const size_t old = data.size();
     data.resize(old + want);
     const size_t got = read_some(f.get(), data.data() + old, want);
-    if (got < want)
-      throw ValueError(path + ": truncated IDX data: the header declares " + std::to_string(n) + " bytes for shape " +
-                       shape.str() + " but the file holds " + std::to_string(old + got));
+    if (got < want) throw ValueError(truncated_data_message(path, n, shape, old + got));
   }
   int errnum = 0;
   gzerror(f.get(), &errnum);
   if (errnum != Z_OK && errnum != Z_STREAM_END) throw ValueError(path + ": corrupt gzip stream");
   return Tensor::from_bytes(data.data(), DType::uint8, shape);
+}
+
+Tensor parse_idx(const void* data, size_t size, const std::string& name) {
+  const auto* bytes = static_cast<const unsigned char*>(data);
+  size_t pos = 0;
+  auto read = [&](void* dst, size_t k) {
+    const size_t got = std::min(k, size - pos);
+    if (got > 0) std::memcpy(dst, bytes + pos, got);
+    pos += got;
+    return got;
+  };
+  int64_t n = 0;
+  const Shape shape = read_idx_header(read, name, n);
+  // The header's size is checked against the bytes present before anything is allocated.
+  if (static_cast<uint64_t>(n) > size - pos) throw ValueError(truncated_data_message(name, n, shape, size - pos));
+  return Tensor::from_bytes(bytes + pos, DType::uint8, shape);
 }
 
 namespace {
