@@ -2,6 +2,7 @@
 // (each test says how), plus behaviours Keras documents.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -602,4 +603,20 @@ TEST(Model, LossWeightsAndWeightedMetrics) {
   EXPECT_NEAR(r.at("mae"), 2.0, 1e-6);
   EXPECT_NEAR(r.at("weighted_mae"), 1.0, 1e-6);
   EXPECT_THROW(m.compile({.loss = "mae", .loss_weights = {1.0, 2.0}}), keras::ValueError);
+}
+
+TEST(ModelDataset, AnExceptionInAMapFunctionReachesTheCallerOfFit) {
+  LinearModel m;
+  m.compile({.optimizer = "sgd", .loss = "mse"});
+  std::atomic<int> calls{0};  // map runs on two worker threads
+  auto ds = keras::data::Dataset::from_tensor_slices({ops::ones({8, 2}), ops::ones({8, 1})})
+                .batch(2)
+                .map(
+                    [&calls](const keras::data::Element& e) {
+                      if (++calls == 3) throw keras::ValueError("bad record in shard 7");
+                      return e;
+                    },
+                    /*num_parallel_calls=*/2)
+                .prefetch(2);
+  EXPECT_EQ(error_of([&] { m.fit(ds, {.verbose = 0}); }), "bad record in shard 7");
 }
