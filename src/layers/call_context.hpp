@@ -3,8 +3,6 @@
 // `training` value sublayers inherit (Keras' CallContext).
 #include <optional>
 
-#include "autodiff/tape_impl.hpp"
-
 namespace keras::detail {
 
 struct CallContext {
@@ -31,8 +29,5 @@ class CallScope {
   CallContext& ctx_;
   std::optional<bool> saved_;
 };
-
-// Weight initialization is never recorded on a tape.
-using PauseForInit = PauseTapes;
 
 }  // namespace keras::detail

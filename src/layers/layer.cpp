@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "autodiff/tape_impl.hpp"
 #include "core/naming.hpp"
 #include "keras/graph.hpp"
 #include "keras/ops.hpp"
@@ -132,7 +133,7 @@ Variable Layer::add_weight(AddWeightOptions o) {
                        o.shape.str());
   Tensor value;
   {
-    detail::PauseForInit pause;
+    detail::PauseTapes pause;  // initialization is never recorded
     value = (*init.get())(o.shape, dt);
   }
   Variable v(value,
@@ -204,7 +205,6 @@ std::vector<Tensor> Layer::losses() const {
   std::vector<Tensor> out;
   collect_losses(out);
   // Regularization penalties, computed from the current values (inside a tape they differentiate).
-  std::vector<const Layer*> stack{this};
   std::vector<std::pair<Variable, std::shared_ptr<const regularizers::Regularizer>>> regs;
   std::function<void(const Layer&)> walk = [&](const Layer& l) {
     for (const auto& w : l.weights_)

@@ -40,12 +40,8 @@ void Sequential::add(LayerHandle layer) {
                        "unique name.");
   layers_.push_back(layer.ptr());
   rebuild_tracking();
-  if (input_shape_) {
-    set_built(false);
-    build(*input_shape_);
-  } else {
-    set_built(false);
-  }
+  set_built(false);
+  if (input_shape_) build(*input_shape_);
 }
 
 void Sequential::pop() {

@@ -251,7 +251,6 @@ class EpochIterator {
     ++step_;
     return b;
   }
-  void end_epoch() {}
 
  private:
   std::unique_ptr<BatchSource> source_;
@@ -435,7 +434,6 @@ History Model::fit_loop(std::unique_ptr<detail::BatchSource> train, const Valida
       cbs.on_train_batch_end(begin + ran - 1, detail::to_numbers(logs));
       if (stop_training) break;
     }
-    it.end_epoch();
     if (!any)
       throw ValueError(
           "Unexpected result of `train_function` (Empty logs). This could be due to issues in input pipeline that "

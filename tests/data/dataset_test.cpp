@@ -26,6 +26,7 @@
 
 #include "core/philox.hpp"
 #include "data/dataset_impl.hpp"
+#include "harness/expect_error.hpp"
 #include "keras/keras.hpp"
 
 namespace keras::testing {
@@ -36,16 +37,6 @@ using data::Dataset;
 using data::Element;
 using data::kInfiniteCardinality;
 using data::kUnknownCardinality;
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing: " << needle;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 std::vector<Element> collect(const Dataset& ds) {
   std::vector<Element> out;

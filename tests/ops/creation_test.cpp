@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "harness/check_op.hpp"
+#include "harness/expect_error.hpp"
 #include "keras/npy.hpp"
 
 namespace keras::testing {
@@ -22,16 +23,6 @@ Tensor fx(const std::string& key) {
   auto it = fixtures().find(key);
   if (it == fixtures().end()) throw NotFoundError("elementwise.npz has no array " + key);
   return it->second;
-}
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing: " << needle;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
 }
 
 // Same dtype, shape and elements.

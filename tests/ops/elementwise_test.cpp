@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "harness/check_op.hpp"
+#include "harness/expect_error.hpp"
 #include "keras/npy.hpp"
 #include "ops/elementwise_op.hpp"
 
@@ -39,16 +40,6 @@ Tensor fx(const std::string& key) {
 }
 
 Tensor f64(const Tensor& t) { return ops::cast(t, DType::float64); }
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing: " << needle;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 template <class T>
 Tensor vec(std::vector<T> v, const Shape& shape) {

@@ -14,6 +14,7 @@
 
 #include "backend/cpu/matmul.hpp"
 #include "harness/check_op.hpp"
+#include "harness/expect_error.hpp"
 #include "keras/npy.hpp"
 
 namespace keras::testing {
@@ -31,16 +32,6 @@ Tensor fx(const std::string& key) {
 }
 
 Tensor f64(const Tensor& t) { return ops::cast(t, DType::float64); }
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing: " << needle;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 // Brute-force op(a) · op(b) in double for equal-rank operands whose batch
 // dims broadcast; op transposes the last two dims when its flag is set.

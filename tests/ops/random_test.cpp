@@ -16,22 +16,13 @@
 #include <vector>
 
 #include "core/philox.hpp"
+#include "harness/expect_error.hpp"
 #include "keras/keras.hpp"
 
 namespace keras::testing {
 namespace {
 
 using detail::PhiloxBlock;
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing: " << needle;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 bool same_bytes(const Tensor& a, const Tensor& b) {
   if (a.shape() != b.shape() || a.dtype() != b.dtype()) return false;

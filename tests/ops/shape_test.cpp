@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness/check_op.hpp"
+#include "harness/expect_error.hpp"
 #include "keras/npy.hpp"
 #include "ops/shape_grad.hpp"
 
@@ -37,16 +38,6 @@ Tensor fx(const std::string& key) {
 std::vector<int64_t> ints(const Tensor& t) { return t.to_vector<int64_t>(); }
 
 Tensor f64(const Tensor& t) { return ops::cast(t, DType::float64); }
-
-template <class E, class F>
-void expect_error(F&& f, const std::string& needle) {
-  try {
-    f();
-    ADD_FAILURE() << "no exception; expected one containing: " << needle;
-  } catch (const E& e) {
-    EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
-  }
-}
 
 // Exact equality of values and shape (data movement must not change a bit).
 ::testing::AssertionResult same(const Tensor& a, const Tensor& b) {

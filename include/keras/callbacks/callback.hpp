@@ -95,8 +95,6 @@ class History : public Callback {
   /// The epochs seen (0-based, from initial_epoch).
   std::vector<int64_t> epoch;
   std::map<std::string, std::vector<double>> history;
-  /// The fit parameters.
-  Params fit_params() const { return params(); }
 };
 
 /// Prints Keras' progress bar (keras::utils::Progbar) for fit, evaluate and predict.

@@ -236,7 +236,6 @@ class Model : public Layer {
  protected:
   /// Sequential-like models list their layers in summary().
   virtual std::vector<std::shared_ptr<Layer>> summary_layers() const { return sublayers(); }
-  virtual bool summary_skips_input_layer() const { return true; }
 
  private:
   friend class detail::Trainer;
