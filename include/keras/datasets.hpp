@@ -38,8 +38,10 @@ std::pair<Split, Split> load_data(const std::string& dir = kDefaultDir);
 }  // namespace fashion_mnist
 
 namespace mnist {
-/// (train, test) from train-images-idx3-ubyte[.gz] etc. in `dir`.
-std::pair<Split, Split> load_data(const std::string& dir);
+/// (train, test) from train-images-idx3-ubyte[.gz] etc. in the folder `path`, or, when `path` ends
+/// in ".npz", from Keras' mnist.npz layout (arrays x_train, y_train, x_test, y_test).
+/// Example: `auto [train, test] = keras::datasets::mnist::load_data("mnist.npz");`
+std::pair<Split, Split> load_data(const std::string& path);
 }  // namespace mnist
 
 }  // namespace keras::datasets

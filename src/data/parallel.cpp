@@ -78,9 +78,9 @@ class ParallelMapIterator final : public IteratorImpl {
     for (;;) {
       {
         std::unique_lock<std::mutex> lock(mu_);
-        // At most num_threads_ elements are in flight or waiting to be taken.
+        // At most capacity() elements are in flight or waiting to be taken.
         work_cv_.wait(lock, [this] {
-          return cancelled_ || input_done_ || in_flight_ + static_cast<int>(results_.size()) < num_threads_;
+          return cancelled_ || input_done_ || in_flight_ + static_cast<int>(results_.size()) < capacity();
         });
         if (cancelled_ || input_done_) return;
         ++in_flight_;
@@ -136,6 +136,10 @@ class ParallelMapIterator final : public IteratorImpl {
       work_cv_.notify_all();
     }
   }
+
+  // Finished results may wait for the consumer: a few per thread, so that workers do not stall on
+  // each hand-off to it.
+  int capacity() const { return 4 * num_threads_; }
 
   IteratorPtr input_;  // used under input_mu_ only
   Dataset::MapFn fn_;

@@ -11,6 +11,7 @@
 
 #include "keras/datasets.hpp"
 #include "keras/error.hpp"
+#include "keras/npy.hpp"
 
 namespace keras::datasets {
 
@@ -140,8 +141,33 @@ namespace fashion_mnist {
 std::pair<Split, Split> load_data(const std::string& dir) { return load_split_files(dir, "dataset-fashion-mnist"); }
 }  // namespace fashion_mnist
 
+namespace {
+// Keras' own mnist.npz: x_train (60000, 28, 28) uint8, y_train (60000,) uint8, x_test, y_test.
+std::pair<Split, Split> load_npz_splits(const std::string& path) {
+  auto arrays = npy::load_npz(path);
+  auto take = [&](const std::string& key) {
+    auto it = arrays.find(key);
+    if (it == arrays.end())
+      throw ValueError(path + ": no array '" + key +
+                       "' (expected x_train, y_train, x_test and y_test, as in Keras' mnist.npz)");
+    return it->second;
+  };
+  auto split = [&](const std::string& suffix) {
+    Split s{take("x_" + suffix), take("y_" + suffix)};
+    if (s.x.ndim() < 2 || s.y.ndim() != 1 || s.x.shape()[0] != s.y.shape()[0])
+      throw ValueError(path + ": x_" + suffix + " " + s.x.shape().str() + " and y_" + suffix + " " + s.y.shape().str() +
+                       " do not match (expected (n, ...) and (n,))");
+    return s;
+  };
+  return {split("train"), split("test")};
+}
+}  // namespace
+
 namespace mnist {
-std::pair<Split, Split> load_data(const std::string& dir) { return load_split_files(dir, nullptr); }
+std::pair<Split, Split> load_data(const std::string& path) {
+  if (path.size() >= 4 && path.compare(path.size() - 4, 4, ".npz") == 0) return load_npz_splits(path);
+  return load_split_files(path, nullptr);
+}
 }  // namespace mnist
 
 }  // namespace keras::datasets

@@ -8,7 +8,6 @@
 #include <zip.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -18,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/atomic_file.hpp"
 #include "core/convert.hpp"
 #include "keras/error.hpp"
 
@@ -41,9 +41,10 @@ constexpr bool kLittleEndianHost = std::endian::native == std::endian::little;
 
 [[noreturn]] void fail(const std::string& what, const std::string& msg) { throw ValueError(what + ": " + msg); }
 
-[[noreturn]] void fail_errno(const std::string& path, const std::string& action, int err) {
-  throw Error(path + ": " + action + ": " + std::strerror(err));
-}
+using core::AtomicFile;
+using core::fail_errno;
+using core::fsync_dir_of;
+using core::temp_path_for;
 
 // ---- header ---------------------------------------------------------------
 
@@ -536,71 +537,6 @@ Encoded encode(const Tensor& x, const std::string& what) {
   }
   return e;
 }
-
-// A unique name beside `path`, so that the final rename stays within one filesystem.
-std::string temp_path_for(const std::string& path) {
-  static std::atomic<uint64_t> counter{0};
-  return path + ".tmp" + std::to_string(::getpid()) + "." + std::to_string(counter.fetch_add(1));
-}
-
-void fsync_dir_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return;  // durability of the rename is best effort; the data itself is synced
-  ::fsync(fd);
-  ::close(fd);
-}
-
-// Writes a file so that `path` holds either its old contents or the complete new ones, even if
-// the process dies midway: data goes to a temporary file which is synced and renamed over `path`.
-class AtomicFile {
- public:
-  explicit AtomicFile(const std::string& path) : path_(path) {
-    for (int attempt = 0; fd_ < 0; ++attempt) {
-      tmp_ = temp_path_for(path);
-      // 0666 and the umask give the permissions a plain fopen would.
-      fd_ = ::open(tmp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-      if (fd_ < 0 && !(errno == EEXIST && attempt < 100) && errno != EINTR) fail_errno(path, "cannot create", errno);
-    }
-  }
-  ~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(tmp_.c_str());
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-
-  void write(const void* data, size_t n) {
-    const char* p = static_cast<const char*>(data);
-    while (n > 0) {
-      const ssize_t r = ::write(fd_, p, std::min<size_t>(n, size_t{1} << 30));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        fail_errno(path_, "write failed", errno);
-      }
-      p += r;
-      n -= static_cast<size_t>(r);
-    }
-  }
-
-  void commit() {
-    if (::fsync(fd_) != 0) fail_errno(path_, "fsync failed", errno);
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    if (rc != 0) fail_errno(path_, "close failed", errno);
-    if (::rename(tmp_.c_str(), path_.c_str()) != 0)
-      fail_errno(path_, "cannot rename the temporary file over it", errno);
-    committed_ = true;
-    fsync_dir_of(path_);
-  }
-
- private:
-  std::string path_;
-  std::string tmp_;
-  int fd_ = -1;
-  bool committed_ = false;
-};
 
 // ---- zip ------------------------------------------------------------------
 
