@@ -139,8 +139,16 @@ Variable Layer::add_weight(AddWeightOptions o) {
   Variable v(value,
              {.dtype = dt, .trainable = o.trainable && trainable_, .name = o.name.empty() ? "variable" : o.name});
   if (auto c = o.constraint.get()) v.set_constraint([c](const Tensor& w) { return (*c)(w); });
-  weights_.push_back({v, o.regularizer.get()});
+  weights_.push_back({v, o.regularizer.get(), o.trainable});
   return v;
+}
+
+std::vector<Variable> Layer::own_variables() const {
+  std::vector<Variable> out;
+  for (bool trainable : {true, false})
+    for (const auto& w : weights_)
+      if (w.created_trainable == trainable) out.push_back(w.variable);
+  return out;
 }
 
 std::vector<Variable> Layer::weights() const {

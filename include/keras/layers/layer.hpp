@@ -37,6 +37,10 @@
 #include "keras/tensor.hpp"
 #include "keras/variable.hpp"
 
+namespace keras::random {
+class SeedGenerator;
+}  // namespace keras::random
+
 namespace keras {
 
 /// The options every layer takes (Keras' **kwargs), last in each layer's options struct.
@@ -111,6 +115,13 @@ class Layer {
   std::vector<Variable> variables() const { return weights(); }
   std::vector<Variable> trainable_variables() const { return trainable_weights(); }
   std::vector<Variable> non_trainable_variables() const { return non_trainable_weights(); }
+  /// This layer's own weights (not its sublayers'), in Keras' saving order: those created
+  /// trainable first, then the others, each group in creation order (weights files store them as
+  /// "0", "1", ...).
+  std::vector<Variable> own_variables() const;
+  /// The random seed generators this layer draws from in call() (Dropout's), not its sublayers';
+  /// checkpoints save their state so that a resumed run draws the same numbers.
+  virtual std::vector<random::SeedGenerator*> own_seed_generators() { return {}; }
   /// The weights' values, as copies.
   std::vector<Tensor> get_weights() const;
   /// Assigns values to weights() in order; shapes must match.
@@ -157,6 +168,7 @@ class Layer {
   struct WeightEntry {
     Variable variable;
     std::shared_ptr<const regularizers::Regularizer> regularizer;
+    bool created_trainable = true;  // add_weight's `trainable`: the saving order's partition
   };
   void check_input_compatibility(const Tensor& x) const;
   void collect_losses(std::vector<Tensor>& out) const;

@@ -161,11 +161,26 @@ class BatchSource;
 struct CompiledState;
 }  // namespace detail
 
+/// Options of Model::save_weights.
+struct SaveWeightsOptions {
+  /// Replace an existing file (false: keras::Error if it exists). Default true.
+  bool overwrite = true;
+};
+
+/// Options of Model::load_weights.
+struct LoadWeightsOptions {
+  /// Skip (with a warning) layers whose variable count or shapes differ instead of failing. Default false.
+  bool skip_mismatch = false;
+};
+
 class Model : public Layer {
  public:
   explicit Model(ModelOptions options = {});
   ~Model() override;
   std::string class_name() const override { return "Model"; }
+
+  /// The model's layers (Keras' `model.layers`): the tracked sublayers; Sequential lists its own.
+  virtual std::vector<std::shared_ptr<Layer>> layers() const { return sublayers(); }
 
   // ---- training configuration -----------------------------------------------------------------------
   /// Configures training. Names ("adam", "mse", "accuracy") and objects are both accepted.
@@ -233,9 +248,22 @@ class Model : public Layer {
   /// The table as text (what summary() prints).
   std::string summary_string(SummaryOptions options = {});
 
+  // ---- weights files (Keras 3's .weights.h5) --------------------------------------------------------
+  /// Writes every layer's weights and the optimizer's state (when compiled) in Keras 3's
+  /// `.weights.h5` layout (FORMATS.md section 2), atomically: a crash mid-write leaves the old
+  /// file (or none). The name must end in ".weights.h5".
+  /// Example: `model.save_weights("ckpt.weights.h5");`
+  void save_weights(const std::string& filepath, SaveWeightsOptions options = {});
+  /// Reads a `.weights.h5` file written by save_weights or by Python Keras into this model (which
+  /// must be built). Everything is checked before anything is assigned: a missing group, a count
+  /// or shape that differs (the error names the layer and both shapes) or a damaged file leaves
+  /// the model unchanged. Optimizer state whose variable count differs is skipped with a warning,
+  /// as Keras does.
+  void load_weights(const std::string& filepath, LoadWeightsOptions options = {});
+
  protected:
   /// Sequential-like models list their layers in summary().
-  virtual std::vector<std::shared_ptr<Layer>> summary_layers() const { return sublayers(); }
+  virtual std::vector<std::shared_ptr<Layer>> summary_layers() const { return layers(); }
 
  private:
   friend class detail::Trainer;

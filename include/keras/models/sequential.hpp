@@ -32,7 +32,7 @@ class Sequential : public Model {
   /// Removes the last layer (keras::IndexError when there is none).
   void pop();
   /// The layers, without the InputLayer.
-  std::vector<std::shared_ptr<Layer>> layers() const;
+  std::vector<std::shared_ptr<Layer>> layers() const override;
 
   void build(const Shape& input_shape) override;
   Tensor call(const Tensor& inputs, bool training) override;
