@@ -1,7 +1,17 @@
 #pragma once
 /// keras.cpp: Keras for C++. Include this one header.
 #include "keras/activations.hpp"
+#include "keras/callbacks/backup_and_restore.hpp"
 #include "keras/callbacks/callback.hpp"
+#include "keras/callbacks/csv_logger.hpp"
+#include "keras/callbacks/early_stopping.hpp"
+#include "keras/callbacks/lambda_callback.hpp"
+#include "keras/callbacks/learning_rate_scheduler.hpp"
+#include "keras/callbacks/model_checkpoint.hpp"
+#include "keras/callbacks/reduce_lr_on_plateau.hpp"
+#include "keras/callbacks/swap_ema_weights.hpp"
+#include "keras/callbacks/tensorboard.hpp"
+#include "keras/callbacks/terminate_on_nan.hpp"
 #include "keras/config.hpp"
 #include "keras/constraints.hpp"
 #include "keras/data/csv.hpp"

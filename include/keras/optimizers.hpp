@@ -236,6 +236,9 @@ class Optimizer {
   /// with) with their moving averages; otherwise does nothing. fit() calls it
   /// after the last epoch.
   void finalize_variable_values(const std::vector<Variable>& variables);
+  /// With use_ema, the moving averages, one per trainable_variables() entry (empty otherwise or
+  /// before build).
+  std::vector<Variable> model_variables_moving_average() const;
   /// loss * loss_scale_factor (the loss unchanged without one).
   Tensor scale_loss(const Tensor& loss) const;
   /// Leaves these variables, and those whose name contains a match of one of

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "keras/tensor.hpp"
 
@@ -80,6 +81,11 @@ Tensor dropout_mask(const Shape& shape, double rate, Seed seed = {});
 Tensor shuffle(const Tensor& x, int64_t axis = 0, Seed seed = {});
 /// A random permutation of 0..n-1 (int32).
 Tensor permutation(int64_t n, Seed seed = {});
+
+/// The global generator's (seed, draws so far): what a checkpoint saves to resume a run exactly.
+std::pair<uint64_t, uint64_t> global_generator_state();
+/// Puts the global generator back in a state global_generator_state() returned.
+void set_global_generator_state(uint64_t seed, uint64_t draws);
 
 }  // namespace keras::random
 

@@ -129,7 +129,23 @@ void CallbackList::set_params(const Params& params) {
 KERAS_FORWARD0(on_train_begin)
 KERAS_FORWARD0(on_train_end)
 KERAS_FORWARD1(on_epoch_begin)
-KERAS_FORWARD1(on_epoch_end)
+void CallbackList::on_epoch_end(int64_t epoch, const Logs& logs) {
+  Logs shared = logs;
+  on_epoch_end_shared(epoch, shared);
+  if (writable_logs_) *writable_logs_ = shared;  // a list inside a list passes the changes on
+}
+void CallbackList::on_epoch_end_shared(int64_t epoch, Logs& logs) {
+  for (auto& c : callbacks_) {
+    c->writable_logs_ = &logs;
+    try {
+      c->on_epoch_end(epoch, logs);
+    } catch (...) {
+      c->writable_logs_ = nullptr;
+      throw;
+    }
+    c->writable_logs_ = nullptr;
+  }
+}
 KERAS_FORWARD1(on_train_batch_begin)
 KERAS_FORWARD1(on_train_batch_end)
 KERAS_FORWARD0(on_test_begin)

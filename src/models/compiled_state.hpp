@@ -1,10 +1,12 @@
 #pragma once
 // What compile() sets up, shared by the model and the trainer loops.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
 
 #include "keras/models/model.hpp"
+#include "trainers/fit_state.hpp"
 
 namespace keras::detail {
 
@@ -23,6 +25,12 @@ struct CompiledState {
   std::vector<bool> metric_weighted;
   std::vector<std::shared_ptr<metrics::Metric>> own_metrics;
   bool warned_no_trainable = false;
+
+  // Resuming (BackupAndRestore): while fit() runs, where it is; the position the next fit() starts
+  // at; metric state to put back once the metrics exist (they are built on the first batch).
+  std::function<FitPosition()> live_position;
+  std::optional<FitPosition> resume;
+  std::optional<std::vector<std::vector<double>>> pending_metrics;
 
   void build_metrics(const Tensor& y, const Tensor& y_pred);
 };

@@ -17,7 +17,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <cmath>
 #include <limits>
 #include <mutex>
@@ -30,6 +29,7 @@
 #include "core/half.hpp"
 #include "core/philox.hpp"
 #include "keras/ops.hpp"
+#include "utils/python_format.hpp"
 
 namespace keras {
 namespace random {
@@ -74,13 +74,7 @@ std::pair<uint64_t, uint64_t> global_next() {
 
 // A double as Python's repr prints it ("1.0", "0.1", "inf"), so messages read
 // like Keras'.
-std::string py_float(double v) {
-  char buf[32];
-  auto res = std::to_chars(buf, buf + sizeof(buf), v);
-  std::string s(buf, res.ptr);
-  if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
-}
+std::string py_float(double v) { return utils::detail::python_float_repr(v); }
 
 void check_shape(const char* fn, const Shape& shape) {
   for (int64_t d : shape) {
@@ -436,11 +430,10 @@ Tensor dropout_mask(const Shape& shape, double rate, Seed seed) {
   const auto key_draw = seed.resolve();
   const uint64_t key = key_draw.first, draw = key_draw.second;
   Tensor out = Tensor::empty(shape, DType::bool_);
-  fill_blocks(static_cast<bool*>(out.raw_mutable_data()), out.size(), 4,
-              [&](int64_t j, bool* vals) {
-                const PhiloxBlock b = philox_block(key, draw, static_cast<uint64_t>(j));
-                for (int k = 0; k < 4; ++k) vals[k] = b[k] < threshold;
-              });
+  fill_blocks(static_cast<bool*>(out.raw_mutable_data()), out.size(), 4, [&](int64_t j, bool* vals) {
+    const PhiloxBlock b = philox_block(key, draw, static_cast<uint64_t>(j));
+    for (int k = 0; k < 4; ++k) vals[k] = b[k] < threshold;
+  });
   return out;
 }
 
@@ -489,6 +482,23 @@ Tensor shuffle(const Tensor& x, int64_t axis, Seed seed) {
   // A gather of whole slices with ops::take, so shuffle differentiates like
   // the op it is made of (int64 indices: no limit on n).
   return ops::take(x, Tensor(permutation_indices(n, seed), Shape{n}), ax);
+}
+
+}  // namespace random
+
+namespace random {
+
+std::pair<uint64_t, uint64_t> global_generator_state() {
+  auto& g = global_generator();
+  std::lock_guard<std::mutex> lock(g.mu);
+  return {g.gen.initial_seed(), g.gen.state()};
+}
+
+void set_global_generator_state(uint64_t seed, uint64_t draws) {
+  auto& g = global_generator();
+  std::lock_guard<std::mutex> lock(g.mu);
+  g.gen = SeedGenerator(seed);
+  g.gen.set_state(draws);
 }
 
 }  // namespace random

@@ -571,6 +571,8 @@ void Optimizer::overwrite_model_variables_with_average_value(const std::vector<V
   }
 }
 
+std::vector<Variable> Optimizer::model_variables_moving_average() const { return state_->averages; }
+
 void Optimizer::finalize_variable_values(const std::vector<Variable>& variables) {
   if (!options_.use_ema) return;
   keras::detail::PauseTapes pause;

@@ -4,10 +4,12 @@
 // (keras/src/trainers/data_adapters/array_data_adapter.py).
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "keras/ops.hpp"
 #include "keras/random.hpp"
 #include "models/compiled_state.hpp"
+#include "trainers/fit_state.hpp"
 
 namespace keras {
 namespace detail {
@@ -117,6 +120,9 @@ class BatchSource {
   virtual std::optional<int64_t> num_batches() const = 0;
   virtual void start_pass() = 0;
   virtual std::optional<Batch> next() = 0;
+  // Passes started and batches taken from the current one; restore() puts a fresh source there.
+  virtual SourceState state() const = 0;
+  virtual void restore(const SourceState& s) = 0;
 };
 
 namespace {
@@ -136,7 +142,17 @@ class ArrayAdapter : public BatchSource {
   std::optional<int64_t> num_batches() const override { return (n_ + batch_size_ - 1) / batch_size_; }
   void start_pass() override {
     cursor_ = 0;
+    ++passes_;
     if (shuffle_) perm_ = random::permutation(n_, random::Seed(*seed_)).to_vector<int32_t>();
+  }
+  SourceState state() const override { return {passes_, (cursor_ + batch_size_ - 1) / batch_size_}; }
+  void restore(const SourceState& s) override {
+    if (s.passes <= 0) return;
+    // Each pass draws its permutation once: the generator's state before the pass is passes - 1.
+    if (shuffle_) seed_->set_state(static_cast<uint64_t>(s.passes - 1));
+    passes_ = s.passes - 1;
+    start_pass();
+    cursor_ = std::min(n_, s.consumed * batch_size_);
   }
   std::optional<Batch> next() override {
     if (cursor_ >= n_) return std::nullopt;
@@ -164,6 +180,7 @@ class ArrayAdapter : public BatchSource {
   std::optional<random::SeedGenerator> seed_;
   std::vector<int32_t> perm_;
   int64_t cursor_ = 0;
+  int64_t passes_ = 0;
 };
 
 // Elements of a batched Dataset: (x), (x, y) or (x, y, sample_weight).
@@ -175,10 +192,26 @@ class DatasetAdapter : public BatchSource {
     if (c == data::kUnknownCardinality) return std::nullopt;
     return c;
   }
-  void start_pass() override { it_.emplace(ds_.make_iterator()); }
+  void start_pass() override {
+    it_.emplace(ds_.make_iterator());
+    ++passes_;
+    consumed_ = 0;
+  }
+  SourceState state() const override { return {passes_, consumed_}; }
+  void restore(const SourceState& s) override {
+    // A pass's order may depend on how many passes came before it (shuffle's reshuffling), so
+    // earlier passes are started again, then the current one is replayed up to where it was.
+    for (int64_t p = 1; p < s.passes; ++p) ds_.make_iterator();
+    if (s.passes <= 0) return;
+    passes_ = s.passes - 1;
+    start_pass();
+    for (int64_t i = 0; i < s.consumed; ++i)
+      if (!next()) break;
+  }
   std::optional<Batch> next() override {
     auto e = it_->next();
     if (!e) return std::nullopt;
+    ++consumed_;
     if (e->empty() || e->size() > 3)
       throw ValueError("A dataset given to the model must yield (x), (x, y) or (x, y, sample_weight); received " +
                        std::to_string(e->size()) + " components");
@@ -194,6 +227,8 @@ class DatasetAdapter : public BatchSource {
  private:
   data::Dataset ds_;
   std::optional<data::Dataset::Iterator> it_;
+  int64_t passes_ = 0;
+  int64_t consumed_ = 0;
 };
 
 // EpochIterator: yields executions of up to steps_per_execution steps. With steps_per_epoch set,
@@ -226,6 +261,20 @@ class EpochIterator {
       started_ = true;
     }
     step_ = 0;
+  }
+  // Puts a fresh iterator at a saved position (instead of begin_epoch for that epoch when the
+  // position is inside it).
+  void restore(const FitPosition& p) {
+    source_->restore(p.source);
+    started_ = p.pass_started;
+    exhausted_ = p.pass_exhausted;
+    step_ = p.step;
+  }
+  void save(FitPosition& p) const {
+    p.source = source_->state();
+    p.pass_started = started_;
+    p.pass_exhausted = exhausted_;
+    p.step = step_;
   }
   // Whether another execution starts; its first step index.
   bool next_execution(int64_t& begin_step) {
@@ -294,11 +343,85 @@ class Trainer {
   static int64_t train_function(Model& m, EpochIterator& it, Logs& logs) {
     int64_t ran = 0;
     while (auto batch = it.next_batch(ran)) {
+      if (m.state_->pending_metrics) apply_pending_metrics(m, *batch);
       m.distribute_strategy().run([&] { logs = m.train_step(*batch); });
       ++ran;
     }
     return ran;
   }
+  // Puts saved metric state back, building the compiled metrics first if this process has not
+  // (an inference-mode forward pass on the batch gives their shapes and changes nothing).
+  static void apply_pending_metrics(Model& m, const Batch& batch) {
+    auto values = std::move(*m.state_->pending_metrics);
+    m.state_->pending_metrics.reset();
+    if (!m.state_->metrics_built && batch.y.defined()) m.state_->build_metrics(batch.y, m(batch.x, false));
+    auto ms = m.metrics();
+    if (ms.size() != values.size()) return;  // a custom train_step with other metrics: they start over
+    for (size_t i = 0; i < ms.size(); ++i) {
+      auto vars = ms[i]->variables();
+      size_t k = 0;
+      for (auto& v : vars) k += static_cast<size_t>(v.shape().numel());
+      if (k != values[i].size()) return;
+    }
+    for (size_t i = 0; i < ms.size(); ++i) {
+      size_t k = 0;
+      for (auto v : ms[i]->variables()) {
+        const auto n = static_cast<size_t>(v.shape().numel());
+        std::vector<double> part(values[i].begin() + static_cast<std::ptrdiff_t>(k),
+                                 values[i].begin() + static_cast<std::ptrdiff_t>(k + n));
+        v.assign(ops::cast(Tensor::from_bytes(part.data(), DType::float64, v.shape()), v.dtype()));
+        k += n;
+      }
+    }
+  }
+
+  static std::vector<random::SeedGenerator*> seed_generators(Model& m) {
+    std::vector<random::SeedGenerator*> out;
+    std::function<void(Layer&)> walk = [&](Layer& l) {
+      for (auto* g : l.own_seed_generators()) out.push_back(g);
+      for (auto& sub : l.sublayers()) walk(*sub);
+    };
+    walk(m);
+    return out;
+  }
+
+  static FitPosition position(Model& m, const EpochIterator& it, int64_t epoch, bool epoch_done,
+                              const Logs& last_logs) {
+    FitPosition p;
+    it.save(p);
+    p.epoch = epoch;
+    if (epoch_done) {
+      p.epoch = epoch + 1;
+      p.step = 0;
+    } else {
+      for (auto& metric : m.metrics()) {
+        std::vector<double> flat;
+        for (auto& v : metric->variables()) {
+          auto part = ops::cast(v.value(), DType::float64).to_vector<double>();
+          flat.insert(flat.end(), part.begin(), part.end());
+        }
+        p.metrics.push_back(std::move(flat));
+      }
+      p.last_logs = to_numbers(last_logs);
+    }
+    for (auto* g : seed_generators(m)) p.seed_generators.push_back(g->state());
+    std::tie(p.global_seed, p.global_draws) = random::global_generator_state();
+    return p;
+  }
+
+  static FitPosition live_position(Model& m) {
+    if (!m.state_->live_position) throw RuntimeError("The model is not training: there is no fit() position to save");
+    return m.state_->live_position();
+  }
+  static void resume_at(Model& m, const FitPosition& p) {
+    auto gens = seed_generators(m);
+    if (gens.size() != p.seed_generators.size())
+      throw ValueError("The backup holds " + std::to_string(p.seed_generators.size()) +
+                       " random seed generator states but the model has " + std::to_string(gens.size()) +
+                       " (layers such as Dropout): the backup comes from another model");
+    m.state_->resume = p;
+  }
+
   static int64_t test_function(Model& m, EpochIterator& it, Logs& logs) {
     int64_t ran = 0;
     while (auto batch = it.next_batch(ran)) {
@@ -393,6 +516,59 @@ History Model::fit(const data::Dataset& dataset, FitOptions o) {
   return fit_loop(std::make_unique<detail::DatasetAdapter>(dataset), o.validation_data, o);
 }
 
+namespace detail {
+FitPosition fit_position(Model& model) { return Trainer::live_position(model); }
+void resume_fit_at(Model& model, const FitPosition& position) { Trainer::resume_at(model, position); }
+FitPosition epoch_start_position(Model& model, int64_t epoch) {
+  FitPosition p;
+  p.epoch = epoch;
+  for (auto* g : Trainer::seed_generators(model)) p.seed_generators.push_back(g->state());
+  std::tie(p.global_seed, p.global_draws) = random::global_generator_state();
+  return p;
+}
+
+nlohmann::json to_json(const FitPosition& p) {
+  return {{"epoch", p.epoch},
+          {"step", p.step},
+          {"pass_started", p.pass_started},
+          {"pass_exhausted", p.pass_exhausted},
+          {"source_passes", p.source.passes},
+          {"source_consumed", p.source.consumed},
+          {"seed_generators", p.seed_generators},
+          {"global_seed", p.global_seed},
+          {"global_draws", p.global_draws},
+          {"metrics", p.metrics},
+          {"last_logs", p.last_logs}};
+}
+
+FitPosition fit_position_from_json(const nlohmann::json& j) {
+  FitPosition p;
+  auto get = [&](const char* key, auto& out) {
+    if (!j.is_object() || !j.contains(key))
+      throw ValueError(std::string("The training position has no field '") + key + "'");
+    try {
+      j.at(key).get_to(out);
+    } catch (const nlohmann::json::exception&) {
+      throw ValueError(std::string("The training position's field '") + key + "' has the wrong type");
+    }
+  };
+  get("epoch", p.epoch);
+  get("step", p.step);
+  get("pass_started", p.pass_started);
+  get("pass_exhausted", p.pass_exhausted);
+  get("source_passes", p.source.passes);
+  get("source_consumed", p.source.consumed);
+  get("seed_generators", p.seed_generators);
+  get("global_seed", p.global_seed);
+  get("global_draws", p.global_draws);
+  get("metrics", p.metrics);
+  get("last_logs", p.last_logs);
+  if (p.epoch < 0 || p.step < 0 || p.source.passes < 0 || p.source.consumed < 0)
+    throw ValueError("The training position has negative counts");
+  return p;
+}
+}  // namespace detail
+
 History Model::fit_loop(std::unique_ptr<detail::BatchSource> train, const ValidationData& val, const FitOptions& o) {
   if (o.epochs < 0) throw ValueError("epochs must be non-negative; received " + std::to_string(o.epochs));
   if (o.initial_epoch < 0)
@@ -417,16 +593,54 @@ History Model::fit_loop(std::unique_ptr<detail::BatchSource> train, const Valida
                                .model = this,
                                .params = {.epochs = o.epochs, .steps = it.steps(), .verbose = verbose}});
   stop_training = false;
+  Logs logs;
+  int64_t current_epoch = o.initial_epoch;
+  bool epoch_done = false;
+  state_->live_position = [&] { return detail::Trainer::position(*this, it, current_epoch, epoch_done, logs); };
+  struct Cleanup {
+    detail::CompiledState& st;
+    ~Cleanup() {
+      st.live_position = nullptr;
+      st.resume.reset();
+      st.pending_metrics.reset();
+    }
+  } cleanup{*state_};
   cbs.on_train_begin({});
+  // BackupAndRestore may have asked (in on_train_begin) to continue from a saved position.
+  std::optional<detail::FitPosition> resume = std::move(state_->resume);
+  state_->resume.reset();
+  int64_t first_epoch = o.initial_epoch;
+  if (resume) {
+    first_epoch = resume->epoch;
+    auto gens = detail::Trainer::seed_generators(*this);
+    for (size_t i = 0; i < gens.size(); ++i) gens[i]->set_state(resume->seed_generators[i]);
+    random::set_global_generator_state(resume->global_seed, resume->global_draws);
+  }
   callbacks::Logs training_logs;
-  for (int64_t epoch = o.initial_epoch; epoch < o.epochs; ++epoch) {
+  for (int64_t epoch = first_epoch; epoch < o.epochs; ++epoch) {
+    current_epoch = epoch;
+    epoch_done = false;
     reset_metrics();
     cbs.on_epoch_begin(epoch, {});
-    it.begin_epoch();
-    Logs logs;
-    int64_t begin = 0;
+    logs.clear();
     bool any = false;
+    std::optional<callbacks::Logs> resumed_logs;
+    if (resume && resume->epoch == epoch) {
+      it.restore(*resume);
+      if (resume->step == 0) {
+        it.begin_epoch();
+      } else {
+        any = true;
+        state_->pending_metrics = resume->metrics;
+        resumed_logs = resume->last_logs;
+      }
+      resume.reset();
+    } else {
+      it.begin_epoch();
+    }
+    int64_t begin = 0;
     while (it.next_execution(begin)) {
+      resumed_logs.reset();
       cbs.on_train_batch_begin(begin, {});
       const int64_t ran = detail::Trainer::train_function(*this, it, logs);
       if (ran == 0) break;
@@ -439,12 +653,15 @@ History Model::fit_loop(std::unique_ptr<detail::BatchSource> train, const Valida
           "Unexpected result of `train_function` (Empty logs). This could be due to issues in input pipeline that "
           "resulted in an empty dataset. Otherwise, please use `Model.compile(..., run_eagerly=True)` for more "
           "information of where went wrong, or file a issue/bug to `keras`.");
-    callbacks::Logs epoch_logs = detail::to_numbers(get_metrics_result_or(logs));
+    // A run resumed after its epoch's last step has no new logs: the saved ones are the epoch's.
+    callbacks::Logs epoch_logs = resumed_logs ? *resumed_logs : detail::to_numbers(get_metrics_result_or(logs));
+    epoch_done = true;
+    state_->pending_metrics.reset();  // a resumed epoch with no step left never applied them
     if (val.defined() && (epoch + 1) % o.validation_freq == 0) {
       auto val_logs = detail::Trainer::evaluate_loop(*this, make_val(), o.validation_steps, cbs);
       for (const auto& [k, v] : val_logs) epoch_logs["val_" + k] = v;
     }
-    cbs.on_epoch_end(epoch, epoch_logs);
+    cbs.on_epoch_end_shared(epoch, epoch_logs);
     training_logs = epoch_logs;
     if (stop_training) break;
   }

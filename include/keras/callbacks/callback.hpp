@@ -64,9 +64,20 @@ class Callback {
   virtual void on_predict_batch_begin(int64_t /*batch*/, const Logs&) {}
   virtual void on_predict_batch_end(int64_t /*batch*/, const Logs&) {}
 
+ protected:
+  /// Adds or replaces `key` in the epoch logs this on_epoch_end is handling, so that the
+  /// callbacks after this one, History and on_train_end see it (Keras callbacks write into the logs
+  /// dict: LearningRateScheduler and ReduceLROnPlateau add "learning_rate"). Outside on_epoch_end
+  /// run by fit it does nothing.
+  void set_log_value(const std::string& key, double value) {
+    if (writable_logs_) (*writable_logs_)[key] = value;
+  }
+
  private:
+  friend class CallbackList;
   Model* model_ = nullptr;
   Params params_{};
+  Logs* writable_logs_ = nullptr;
 };
 
 template <class C>
@@ -150,6 +161,8 @@ class CallbackList : public Callback {
   void on_train_end(const Logs& logs) override;
   void on_epoch_begin(int64_t epoch, const Logs& logs) override;
   void on_epoch_end(int64_t epoch, const Logs& logs) override;
+  /// on_epoch_end on every callback with one shared copy of the logs, which set_log_value updates.
+  void on_epoch_end_shared(int64_t epoch, Logs& logs);
   void on_train_batch_begin(int64_t batch, const Logs& logs) override;
   void on_train_batch_end(int64_t batch, const Logs& logs) override;
   void on_test_begin(const Logs& logs) override;

@@ -158,6 +158,7 @@ class DropoutImpl : public Layer {
   nlohmann::json get_config() const override;
   /// The generator the masks come from (its state is part of a checkpoint).
   random::SeedGenerator& seed_generator() { return seed_generator_; }
+  std::vector<random::SeedGenerator*> own_seed_generators() override { return {&seed_generator_}; }
 
  private:
   Options options_;
