@@ -269,8 +269,9 @@ TEST(WeightsFile, FlippedBytesNeverCrashAndAFailedLoadChangesNothing) {
   keras::Sequential& m = *m_owner;
   const auto before = values(m.weights());
   int errors = 0, loads = 0;
-  // Every byte of the first 2 KiB (superblock, root group, heaps, B-trees), every 5th after.
-  for (size_t i = 0; i < bytes.size(); i += i < 2048 ? 1 : 5) {
+  // Every byte of the first KiB (superblock, root group, heaps, B-trees), every 11th after (the
+  // HDF5 reader's own tests flip every byte of whole files).
+  for (size_t i = 0; i < bytes.size(); i += i < 1024 ? 1 : 11) {
     std::string bad = bytes;
     bad[i] = static_cast<char>(bad[i] ^ 0xFF);
     write_file(d.file("bad.weights.h5"), bad);
