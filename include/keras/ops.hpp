@@ -180,5 +180,65 @@ std::pair<Tensor, Tensor> top_k(const Tensor& x, int64_t k, bool sorted = true);
 /// The same values, with no gradient flowing through.
 Tensor stop_gradient(const Tensor& x);
 
+// ---- convolution and pooling (keras.ops.nn) ------------------------------------
+// Inputs are (batch, spatial..., channels) with data_format "channels_last"
+// (the default) or (batch, channels, spatial...) with "channels_first", for
+// 1 to 3 spatial dims. float32 runs on oneDNN and float64 on plain loops;
+// float16 / bfloat16 are computed in float32 and cast back; integer and bool
+// tensors are refused (TypeError). padding is "valid" (none) or "same"
+// (output size ceil(input / stride), padded as TensorFlow does, the extra
+// element at the end); case is ignored.
+
+/// An int, or one int per spatial dim: Keras' "int or tuple" arguments
+/// (`2`, `{2, 1}`).
+class IntTuple {
+ public:
+  IntTuple(int v) : scalar_(true), values_{v} {}      // NOLINT
+  IntTuple(int64_t v) : scalar_(true), values_{v} {}  // NOLINT
+  IntTuple(std::initializer_list<int64_t> v) : values_(v) {}
+  IntTuple(std::vector<int64_t> v) : values_(std::move(v)) {}  // NOLINT
+  bool scalar() const { return scalar_; }
+  const std::vector<int64_t>& values() const { return values_; }
+
+ private:
+  bool scalar_ = false;
+  std::vector<int64_t> values_;
+};
+
+/// N-D convolution. kernel is (kernel_spatial..., in_channels / groups,
+/// filters); groups = in_channels / kernel.shape[-2] (a grouped convolution
+/// when > 1; filters must divide by it).
+Tensor conv(const Tensor& inputs, const Tensor& kernel, IntTuple strides = 1, const std::string& padding = "valid",
+            const std::string& data_format = "channels_last", IntTuple dilation_rate = 1);
+/// Depthwise convolution: kernel (kernel_spatial..., in_channels,
+/// depth_multiplier); output channel c * depth_multiplier + m is input
+/// channel c convolved with kernel[..., c, m].
+Tensor depthwise_conv(const Tensor& inputs, const Tensor& kernel, IntTuple strides = 1,
+                      const std::string& padding = "valid", const std::string& data_format = "channels_last",
+                      IntTuple dilation_rate = 1);
+/// depthwise_conv with depthwise_kernel, then a 1x1 conv with
+/// pointwise_kernel (1..., in_channels * depth_multiplier, filters).
+Tensor separable_conv(const Tensor& inputs, const Tensor& depthwise_kernel, const Tensor& pointwise_kernel,
+                      IntTuple strides = 1, const std::string& padding = "valid",
+                      const std::string& data_format = "channels_last", IntTuple dilation_rate = 1);
+/// Transposed convolution (the gradient of conv with respect to its input).
+/// kernel is (kernel_spatial..., filters, in_channels), as Conv*DTranspose
+/// stores it. Output size per spatial dim, with k the dilated kernel size:
+/// "valid": (in - 1) * stride + k + output_padding, where output_padding
+/// defaults to max(k, stride) - k; "same": in * stride, or with
+/// output_padding (in - 1) * stride + k % 2 + output_padding.
+/// output_padding must be in [0, stride).
+Tensor conv_transpose(const Tensor& inputs, const Tensor& kernel, IntTuple strides = 1,
+                      const std::string& padding = "valid", std::optional<IntTuple> output_padding = std::nullopt,
+                      const std::string& data_format = "channels_last", IntTuple dilation_rate = 1);
+/// Max over each window; strides default to pool_size. Padded positions
+/// ("same") never win. The gradient goes to each window's first maximum.
+Tensor max_pool(const Tensor& inputs, IntTuple pool_size, std::optional<IntTuple> strides = std::nullopt,
+                const std::string& padding = "valid", const std::string& data_format = "channels_last");
+/// Mean over each window; with "same" padding, over the window's unpadded
+/// elements only (TensorFlow's rule).
+Tensor average_pool(const Tensor& inputs, IntTuple pool_size, std::optional<IntTuple> strides = std::nullopt,
+                    const std::string& padding = "valid", const std::string& data_format = "channels_last");
+
 }  // namespace ops
 }  // namespace keras
