@@ -113,7 +113,13 @@ Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
   maybe_build(inputs.shape());
   if (input_spec_) check_input_compatibility(inputs);
   Tensor out = call(inputs, tr);
-  if (activity_regularizer_ && out.defined()) add_loss((*activity_regularizer_)(out));
+  if (activity_regularizer_ && out.defined()) {
+    Tensor penalty = (*activity_regularizer_)(out);
+    // Keras divides by the batch size, so the strength does not depend on it (0 for an empty batch).
+    if (out.ndim() > 0)
+      penalty = out.shape()[0] > 0 ? penalty / static_cast<double>(out.shape()[0]) : ops::zeros_like(penalty);
+    add_loss(penalty);
+  }
   if (out.defined()) {
     Shape s = out.shape();
     if (s.rank() > 0) s[0] = -1;
