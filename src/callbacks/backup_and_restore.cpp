@@ -127,7 +127,12 @@ void BackupAndRestore::on_train_batch_end(int64_t batch, const Logs&) {
 
 void BackupAndRestore::on_train_end(const Logs&) {
   if (options_.delete_checkpoint && fs::exists(options_.backup_dir)) {
+    // The metadata goes first: killed midway, what is left is a weights file whose own position
+    // says training is over, never metadata pointing at weights that are gone.
     std::error_code ec;
+    fs::remove(metadata_path_, ec);
+    fs::remove(metadata_path_ + ".bkp", ec);
+    fs::remove(weights_path_, ec);
     fs::remove_all(options_.backup_dir, ec);
   }
 }
