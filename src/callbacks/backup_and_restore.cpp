@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/atomic_file.hpp"
+#include "core/warnings.hpp"
 #include "keras/error.hpp"
 #include "keras/models/model.hpp"
 #include "keras/optimizers.hpp"
@@ -34,16 +35,16 @@ BackupAndRestore::BackupAndRestore(Options options) : options_(std::move(options
 
 void BackupAndRestore::on_train_begin(const Logs&) {
   current_epoch_ = 0;
-  batches_since_save_ = 0;
-  last_batch_seen_ = 0;
+  batch_in_epoch_ = 0;
+  options_.save_freq.restart();
   try {
     load();
   } catch (const Error&) {
     // The latest backup cannot be read: fall back to the previous one when it was kept.
     const std::string prev = weights_path_ + ".bkp";
     if (!options_.double_checkpoint || !fs::exists(prev)) throw;
-    std::cerr << "UserWarning: BackupAndRestore: " << weights_path_ << " cannot be read; restoring the previous backup "
-              << prev << "\n";
+    keras::detail::user_warning("BackupAndRestore: " + weights_path_ +
+                                " cannot be read; restoring the previous backup " + prev);
     fs::copy_file(prev, weights_path_, fs::copy_options::overwrite_existing);
     if (fs::exists(metadata_path_ + ".bkp"))
       fs::copy_file(metadata_path_ + ".bkp", metadata_path_, fs::copy_options::overwrite_existing);
@@ -104,25 +105,19 @@ void BackupAndRestore::save() {
   }
   const detail::FitPosition p = detail::fit_position(*model());
   detail::save_weights_file(*model(), weights_path_, {{kPositionAttribute, detail::to_json(p).dump()}});
-  const nlohmann::json meta = {{"epoch", current_epoch_}, {"batch", last_batch_seen_}};
+  const nlohmann::json meta = {{"epoch", current_epoch_}, {"batch", batch_in_epoch_}};
   core::write_file_atomic(metadata_path_, meta.dump());
 }
 
 void BackupAndRestore::on_epoch_end(int64_t epoch, const Logs&) {
   current_epoch_ = epoch + 1;
-  last_batch_seen_ = 0;
+  batch_in_epoch_ = 0;
   if (options_.save_freq.per_epoch()) save();
 }
 
 void BackupAndRestore::on_train_batch_end(int64_t batch, const Logs&) {
-  if (options_.save_freq.per_epoch()) return;
-  const int64_t add = batch <= last_batch_seen_ ? batch + 1 : batch - last_batch_seen_;
-  batches_since_save_ += add;
-  last_batch_seen_ = batch;
-  if (batches_since_save_ >= options_.save_freq.batches()) {
-    batches_since_save_ = 0;
-    save();
-  }
+  batch_in_epoch_ = batch;
+  if (options_.save_freq.due(batch)) save();
 }
 
 void BackupAndRestore::on_train_end(const Logs&) {

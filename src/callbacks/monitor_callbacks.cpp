@@ -5,6 +5,7 @@
 #include <map>
 #include <string>
 
+#include "core/warnings.hpp"
 #include "keras/callbacks/early_stopping.hpp"
 #include "keras/callbacks/model_checkpoint.hpp"
 #include "keras/callbacks/reduce_lr_on_plateau.hpp"
@@ -19,8 +20,6 @@ namespace {
 
 using utils::detail::python_float_repr;
 
-void warn(const std::string& msg) { std::cerr << "UserWarning: " << msg << "\n"; }
-
 std::string keys_of(const Logs& logs) {
   std::string out;
   for (const auto& [k, v] : logs) out += (out.empty() ? "" : ",") + k;
@@ -28,10 +27,6 @@ std::string keys_of(const Logs& logs) {
 }
 
 std::string fixed5(double v) { return utils::detail::python_format("{v:.5f}", {{"v", v}}); }
-
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
 
 }  // namespace
 
@@ -45,7 +40,7 @@ MonitorCallback::MonitorCallback(std::string monitor, std::string mode, std::opt
       min_delta_(std::abs(min_delta)),
       class_name_(class_name) {
   if (mode_ != "auto" && mode_ != "min" && mode_ != "max") {
-    warn(class_name_ + " mode '" + mode_ + "' is unknown, fallback to auto mode.");
+    keras::detail::user_warning(class_name_ + " mode '" + mode_ + "' is unknown, fallback to auto mode.");
     mode_ = "auto";
   }
 }
@@ -98,8 +93,8 @@ void EarlyStopping::on_epoch_end(int64_t epoch, const Logs& logs) {
   if (!monitor_op_set()) set_monitor_op();
   auto it = logs.find(monitor_);
   if (it == logs.end()) {
-    warn("Early stopping conditioned on metric `" + monitor_ +
-         "` which is not available. Available metrics are: " + keys_of(logs));
+    keras::detail::user_warning("Early stopping conditioned on metric `" + monitor_ +
+                                "` which is not available. Available metrics are: " + keys_of(logs));
     return;
   }
   if (epoch < options_.start_from_epoch) return;
@@ -154,8 +149,8 @@ void ReduceLROnPlateau::on_epoch_end(int64_t epoch, const Logs& logs) {
   set_log_value("learning_rate", opt.learning_rate());
   auto it = logs.find(monitor_);
   if (it == logs.end()) {
-    warn("Learning rate reduction is conditioned on metric `" + monitor_ +
-         "` which is not available. Available metrics are: " + keys_of(logs) + ".");
+    keras::detail::user_warning("Learning rate reduction is conditioned on metric `" + monitor_ +
+                                "` which is not available. Available metrics are: " + keys_of(logs) + ".");
     return;
   }
   const double current = it->second;
@@ -202,13 +197,13 @@ ModelCheckpoint::ModelCheckpoint(Options options)
       options_(std::move(options)) {
   if (options_.filepath.empty()) throw ValueError("ModelCheckpoint: filepath is empty; pass where to save");
   if (options_.save_weights_only) {
-    if (!ends_with(options_.filepath, ".weights.h5"))
+    if (!options_.filepath.ends_with(".weights.h5"))
       throw ValueError(
           "When using `save_weights_only=True` in `ModelCheckpoint`, the filepath provided must end in "
           "`.weights.h5` (Keras weights format). Received: filepath=" +
           options_.filepath);
   } else {
-    if (!ends_with(options_.filepath, ".keras") && !ends_with(options_.filepath, ".h5"))
+    if (!options_.filepath.ends_with(".keras") && !options_.filepath.ends_with(".h5"))
       throw ValueError("The filepath provided must end in `.keras` (Keras model format). Received: filepath=" +
                        options_.filepath);
     throw NotImplementedError(
@@ -235,16 +230,14 @@ std::string ModelCheckpoint::file_path(int64_t epoch, std::optional<int64_t> bat
   }
 }
 
-bool ModelCheckpoint::should_save_on_batch(int64_t batch) {
-  if (options_.save_freq.per_epoch()) return false;
-  const int64_t add = !last_batch_seen_ || batch <= *last_batch_seen_ ? batch + 1 : batch - *last_batch_seen_;
-  batches_since_save_ += add;
-  last_batch_seen_ = batch;
-  if (batches_since_save_ >= options_.save_freq.batches()) {
-    batches_since_save_ = 0;
-    return true;
-  }
-  return false;
+bool SaveFreq::due(int64_t batch) {
+  if (per_epoch()) return false;
+  // A batch index not above the last one starts a new epoch: batches 0..batch are new.
+  since_ += !last_batch_ || batch <= *last_batch_ ? batch + 1 : batch - *last_batch_;
+  last_batch_ = batch;
+  if (since_ < batches_) return false;
+  since_ = 0;
+  return true;
 }
 
 bool ModelCheckpoint::should_save(int64_t epoch, const Logs& logs, const std::string& path) {
@@ -254,7 +247,7 @@ bool ModelCheckpoint::should_save(int64_t epoch, const Logs& logs, const std::st
   }
   auto it = logs.find(monitor_);
   if (it == logs.end()) {
-    warn("Can save best model only with " + monitor_ + " available.");
+    keras::detail::user_warning("Can save best model only with " + monitor_ + " available.");
     return true;
   }
   if (!monitor_op_set()) set_monitor_op();
@@ -295,7 +288,7 @@ void ModelCheckpoint::on_epoch_end(int64_t epoch, const Logs& logs) {
 }
 
 void ModelCheckpoint::on_train_batch_end(int64_t batch, const Logs& logs) {
-  if (should_save_on_batch(batch)) save(current_epoch_, batch, logs);
+  if (options_.save_freq.due(batch)) save(current_epoch_, batch, logs);
 }
 
 }  // namespace keras::callbacks

@@ -16,4 +16,9 @@ void throw_unknown_identifier(std::string_view kind, const std::string& identifi
                    ". Valid names are: " + join_names(valid_names));
 }
 
+std::string ascii_lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 }  // namespace keras::detail

@@ -16,4 +16,7 @@ namespace keras::detail {
 /// "a, b, c".
 std::string join_names(const std::vector<std::string>& names);
 
+/// `s` with ASCII letters lower-cased (names and modes that Keras matches case-insensitively).
+std::string ascii_lower(std::string s);
+
 }  // namespace keras::detail

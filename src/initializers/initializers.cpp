@@ -4,7 +4,6 @@
 // Every initializer is built from keras::ops and keras::random, so its values
 // are a pure function of its seed (see random.cpp). Orthogonal's QR runs here,
 // in double precision, as keras.cpp has no ops::qr yet.
-#include "core/identifiers.hpp"
 #include "keras/initializers.hpp"
 
 #include <algorithm>
@@ -18,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/identifiers.hpp"
 #include "keras/error.hpp"
 #include "keras/ops.hpp"
 
@@ -36,11 +36,6 @@ std::string py_float(double v) {
   auto res = std::to_chars(buf, buf + sizeof(buf), v);
   std::string s(buf, res.ptr);
   if (s.find_first_of(".en") == std::string::npos) s += ".0";
-  return s;
-}
-
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
 
@@ -223,7 +218,7 @@ InitializerSeed checked(VarianceScalingOptions& o) {
   if (o.mode != "fan_in" && o.mode != "fan_out" && o.mode != "fan_avg") {
     throw ValueError("Invalid `mode` argument: " + o.mode + ". Please use one of {'fan_in', 'fan_out', 'fan_avg'}");
   }
-  std::string distribution = lower(o.distribution);
+  std::string distribution = keras::detail::ascii_lower(o.distribution);
   if (distribution == "normal") distribution = "truncated_normal";
   if (distribution != "uniform" && distribution != "truncated_normal" && distribution != "untruncated_normal") {
     throw ValueError("Invalid `distribution` argument: " + distribution +

@@ -6,6 +6,7 @@
 #include <string>
 #include <utility>
 
+#include "core/identifiers.hpp"
 #include "keras/error.hpp"
 #include "keras/metrics.hpp"
 #include "metrics/metrics_utils.hpp"
@@ -14,15 +15,10 @@ namespace keras::metrics {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 // compile() resolves "accuracy" and "acc" (compared lower-cased, so also "ACC"
 // and the class name "Accuracy") from the shapes instead of looking them up.
 bool is_accuracy_alias(const std::string& identifier) {
-  const std::string l = lower(identifier);
+  const std::string l = keras::detail::ascii_lower(identifier);
   return l == "accuracy" || l == "acc";
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "core/warnings.hpp"
 #include "keras/gradient_tape.hpp"
 #include "keras/ops.hpp"
 #include "models/compiled_state.hpp"
@@ -229,7 +230,7 @@ Logs Model::train_step(const Batch& batch) {
   if (!tw.empty()) {
     st.optimizer->apply(grads, tw);
   } else if (!st.warned_no_trainable) {
-    std::cerr << "UserWarning: The model does not have any trainable weights.\n";
+    detail::user_warning("The model does not have any trainable weights.");
     st.warned_no_trainable = true;
   }
   return compute_metrics(batch.x, batch.y, y_pred, batch.sample_weight);

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "core/identifiers.hpp"
 #include "ops/op_def.hpp"
 
 namespace keras {
@@ -498,13 +499,8 @@ void average_pool_grad_grad(GradCtx& g) {
 
 // ---- argument handling for the public functions ----------------------------------------------------
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 int parse_padding(const char* op, const std::string& padding) {
-  const std::string p = lower(padding);
+  const std::string p = keras::detail::ascii_lower(padding);
   if (p == "valid") return kValid;
   if (p == "same") return kSame;
   throw ValueError(std::string(op) + ": padding must be \"valid\" or \"same\", got \"" + padding + "\"");

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/naming.hpp"
+#include "core/warnings.hpp"
 #include "keras/error.hpp"
 #include "keras/models/model.hpp"
 #include "keras/ops.hpp"
@@ -73,10 +74,6 @@ class Walker {
   std::set<const Layer*> visited_;
 };
 
-bool ends_with(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 std::vector<int64_t> dims(const Shape& s) { return std::vector<int64_t>(s.begin(), s.end()); }
 
 std::string shape_str(const std::vector<int64_t>& d) { return Shape(d).str(); }
@@ -93,12 +90,10 @@ std::string expected_names(const std::vector<Variable>& vars) {
   return out;
 }
 
-void warn(const std::string& msg) { std::cerr << "UserWarning: " << msg << "\n"; }
-
 }  // namespace
 
 void Model::save_weights(const std::string& filepath, SaveWeightsOptions options) {
-  if (!ends_with(filepath, ".weights.h5"))
+  if (!filepath.ends_with(".weights.h5"))
     throw ValueError("The filename must end in `.weights.h5`. Received: filepath=" + filepath);
   if (!options.overwrite && std::filesystem::exists(filepath))
     throw Error(filepath + ": the file exists; pass overwrite=true to replace it");
@@ -107,7 +102,7 @@ void Model::save_weights(const std::string& filepath, SaveWeightsOptions options
 
 void detail::save_weights_file(Model& model, const std::string& filepath,
                                const std::map<std::string, std::string>& root_attributes) {
-  if (!ends_with(filepath, ".weights.h5"))
+  if (!filepath.ends_with(".weights.h5"))
     throw ValueError("The filename must end in `.weights.h5`. Received: filepath=" + filepath);
   Walker walker;
   walker.model(model, "");
@@ -130,11 +125,11 @@ void Model::load_weights(const std::string& filepath, LoadWeightsOptions options
 
 std::optional<std::string> detail::load_weights_file(Model& model, const std::string& filepath,
                                                      const std::string& attribute, LoadWeightsOptions options) {
-  if (ends_with(filepath, ".weights.npz"))
+  if (filepath.ends_with(".weights.npz"))
     throw ValueError(filepath +
                      ": the npz weights format stores pickled objects, which keras.cpp does not read; save the "
                      "weights as .weights.h5");
-  if (!ends_with(filepath, ".weights.h5"))
+  if (!filepath.ends_with(".weights.h5"))
     throw ValueError("File format not supported: filepath=" + filepath +
                      ". keras.cpp reads `.weights.h5` files with load_weights.");
   const h5::File file = h5::File::open(filepath);
@@ -158,12 +153,13 @@ std::optional<std::string> detail::load_weights_file(Model& model, const std::st
                               std::to_string(keys.size()) +
                               " variables during loading. Expected: " + expected_names(e.variables);
       if (e.is_optimizer) {
-        warn("Skipping variable loading for " + e.what + ", because it has " + std::to_string(e.variables.size()) +
-             " variables whereas the saved optimizer has " + std::to_string(keys.size()) + " variables.");
+        detail::user_warning("Skipping variable loading for " + e.what + ", because it has " +
+                             std::to_string(e.variables.size()) + " variables whereas the saved optimizer has " +
+                             std::to_string(keys.size()) + " variables.");
         continue;
       }
       if (options.skip_mismatch) {
-        warn(msg + ". Skipping it (skip_mismatch=true).");
+        detail::user_warning(msg + ". Skipping it (skip_mismatch=true).");
         continue;
       }
       std::string hint;
@@ -185,7 +181,7 @@ std::optional<std::string> detail::load_weights_file(Model& model, const std::st
                                 " but the file holds shape " + shape_str(info.shape) + " at " + dpath +
                                 "; the weights come from a model of another architecture";
         if (options.skip_mismatch && !e.is_optimizer) {
-          warn(msg + ". Skipping the layer (skip_mismatch=true).");
+          detail::user_warning(msg + ". Skipping the layer (skip_mismatch=true).");
           skip = true;
           break;
         }

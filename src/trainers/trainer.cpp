@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/warnings.hpp"
 #include "keras/data/dataset.hpp"
 #include "keras/models/model.hpp"
 #include "keras/ops.hpp"
@@ -291,8 +292,9 @@ class EpochIterator {
     if (!b) {
       exhausted_ = true;
       if (steps_per_epoch_ && step_ < *steps_per_epoch_ && !warned_) {
-        std::cerr << "UserWarning: Your input ran out of data; interrupting training. Make sure that your dataset "
-                     "or generator can generate at least `steps_per_epoch * epochs` batches.\n";
+        user_warning(
+            "Your input ran out of data; interrupting training. Make sure that your dataset or generator can "
+            "generate at least `steps_per_epoch * epochs` batches.");
         warned_ = true;
       }
       return std::nullopt;

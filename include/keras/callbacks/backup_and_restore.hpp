@@ -50,8 +50,7 @@ class BackupAndRestore : public Callback {
   Options options_;
   std::string weights_path_, metadata_path_;
   int64_t current_epoch_ = 0;
-  int64_t batches_since_save_ = 0;
-  int64_t last_batch_seen_ = 0;
+  int64_t batch_in_epoch_ = 0;  // the last batch index seen this epoch (Keras' metadata "batch")
 };
 
 }  // namespace keras::callbacks

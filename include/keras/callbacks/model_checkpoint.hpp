@@ -25,9 +25,18 @@ class SaveFreq {
   SaveFreq(int batches) : SaveFreq(static_cast<int64_t>(batches)) {}  // NOLINT
   bool per_epoch() const { return batches_ == 0; }
   int64_t batches() const { return batches_; }
+  /// Called at each train batch end with its index (batch indices restart each epoch and jump by
+  /// steps_per_execution): true once `batches()` batches have passed since the last true.
+  bool due(int64_t batch);
+  void restart() {
+    since_ = 0;
+    last_batch_.reset();
+  }
 
  private:
   int64_t batches_ = 0;
+  int64_t since_ = 0;
+  std::optional<int64_t> last_batch_;
 };
 
 struct ModelCheckpointOptions {
@@ -64,14 +73,11 @@ class ModelCheckpoint : public MonitorCallback {
   std::string file_path(int64_t epoch, std::optional<int64_t> batch, const Logs& logs) const;
 
  private:
-  bool should_save_on_batch(int64_t batch);
   bool should_save(int64_t epoch, const Logs& logs, const std::string& path);
   void save(int64_t epoch, std::optional<int64_t> batch, const Logs& logs);
 
   Options options_;
   int64_t current_epoch_ = 0;
-  int64_t batches_since_save_ = 0;
-  std::optional<int64_t> last_batch_seen_;
 };
 
 }  // namespace keras::callbacks

@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "backend/cpu/onednn.hpp"
 #include "keras/config.hpp"
 
 namespace keras::backend::cpu {
@@ -238,18 +239,6 @@ void loop_avg_pool_backward(const PoolGeom& g, const T* dy, T* dx) {
 
 using dnnl::memory;
 using Dims = memory::dims;
-
-const dnnl::engine& engine() {
-  static const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
-  return eng;
-}
-
-// One stream per calling thread (a CPU stream is a thin handle; oneDNN does
-// not promise one may be shared by threads running at once).
-dnnl::stream& stream() {
-  static thread_local dnnl::stream s(engine());
-  return s;
-}
 
 // Per-thread buffers: scratchpads, and weights in the primitive's layout.
 // Primitives use a user scratchpad so that a cached one may run on any thread.

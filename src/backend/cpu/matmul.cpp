@@ -1,7 +1,5 @@
 #include "backend/cpu/matmul.hpp"
 
-#include "keras/config.hpp"
-
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -11,6 +9,9 @@
 #include <type_traits>
 #include <unordered_map>
 #include <vector>
+
+#include "backend/cpu/onednn.hpp"
+#include "keras/config.hpp"
 
 namespace keras::backend::cpu {
 namespace {
@@ -259,19 +260,6 @@ struct Bound {
 // binding still refers to it).
 constexpr size_t kMaxCached = 4096;
 constexpr size_t kMaxBoundPerThread = 256;
-
-const dnnl::engine& engine() {
-  static const dnnl::engine eng(dnnl::engine::kind::cpu, 0);
-  return eng;
-}
-
-// One stream per calling thread: on a CPU engine a stream is a thin handle,
-// and oneDNN does not promise that one stream may be used by several threads
-// at once (data-parallel replicas run on their own threads).
-dnnl::stream& stream() {
-  static thread_local dnnl::stream s(engine());
-  return s;
-}
 
 std::mutex cache_mutex;
 std::unordered_map<PrimKey, std::shared_ptr<const Prim>, PrimKeyHash> cache;

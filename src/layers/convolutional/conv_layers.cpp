@@ -2,6 +2,7 @@
 // weights, shape rules and configs here; the arithmetic is keras::ops::conv and friends.
 #include <nlohmann/json.hpp>
 
+#include "core/identifiers.hpp"
 #include "keras/error.hpp"
 #include "keras/layers/convolutional.hpp"
 #include "keras/layers/pooling.hpp"
@@ -28,13 +29,8 @@ std::vector<int64_t> expand(const ops::IntTuple& t, int rank, const char* arg, c
   return out;
 }
 
-std::string lower(std::string s) {
-  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
 void check_padding(const std::string& padding, const std::string& layer, bool causal_ok) {
-  const std::string p = lower(padding);
+  const std::string p = keras::detail::ascii_lower(padding);
   if (p != "valid" && p != "same" && !(causal_ok && p == "causal"))
     throw ValueError("Invalid value for argument `padding` of " + layer + ": expected \"valid\" or \"same\"" +
                      std::string(causal_ok ? " or \"causal\"" : "") + ". Received: padding=" + padding);
@@ -50,14 +46,14 @@ void check_data_format(const std::string& f, const std::string& layer) {
 int64_t conv_length(int64_t in, int64_t k, int64_t s, int64_t d, const std::string& padding) {
   if (in < 0) return -1;
   const int64_t k_eff = (k - 1) * d + 1;
-  if (lower(padding) == "valid") return in < k_eff ? 0 : (in - k_eff) / s + 1;
+  if (keras::detail::ascii_lower(padding) == "valid") return in < k_eff ? 0 : (in - k_eff) / s + 1;
   return (in + s - 1) / s;  // "same" and "causal"
 }
 
 int64_t transpose_length(int64_t in, int64_t k, int64_t s, int64_t d, const std::string& padding) {
   if (in < 0) return -1;
   const int64_t k_eff = (k - 1) * d + 1;
-  if (lower(padding) == "valid") return (in - 1) * s + std::max(k_eff, s);
+  if (keras::detail::ascii_lower(padding) == "valid") return (in - 1) * s + std::max(k_eff, s);
   return in * s;
 }
 
@@ -133,7 +129,7 @@ void BaseConvImpl::build(const Shape& input_shape) {
 
 Tensor BaseConvImpl::call(const Tensor& inputs, bool) {
   Tensor x = inputs.dtype() == dtype() ? inputs : ops::cast(inputs, dtype());
-  std::string padding = lower(options_.padding);
+  std::string padding = keras::detail::ascii_lower(options_.padding);
   if (padding == "causal") {
     // Left-pad the time axis by the dilated kernel's reach, then a "valid" convolution.
     const int64_t left = (kernel_size_[0] - 1) * dilation_[0];
@@ -180,7 +176,7 @@ nlohmann::json BaseConvImpl::get_config() const {
   c["filters"] = options_.filters;
   c["kernel_size"] = tuple_json(kernel_size_);
   c["strides"] = tuple_json(strides_);
-  c["padding"] = lower(options_.padding);
+  c["padding"] = keras::detail::ascii_lower(options_.padding);
   c["data_format"] = options_.data_format;
   c["dilation_rate"] = tuple_json(dilation_);
   if (!transpose_) c["groups"] = options_.groups;
@@ -250,7 +246,7 @@ nlohmann::json DepthwiseConv2DImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["kernel_size"] = tuple_json(expand(options_.kernel_size, 2, "kernel_size", "DepthwiseConv2D"));
   c["strides"] = tuple_json(expand(options_.strides, 2, "strides", "DepthwiseConv2D"));
-  c["padding"] = lower(options_.padding);
+  c["padding"] = keras::detail::ascii_lower(options_.padding);
   c["depth_multiplier"] = options_.depth_multiplier;
   c["data_format"] = options_.data_format;
   c["dilation_rate"] = tuple_json(expand(options_.dilation_rate, 2, "dilation_rate", "DepthwiseConv2D"));
@@ -317,7 +313,7 @@ nlohmann::json SeparableConv2DImpl::get_config() const {
   c["filters"] = options_.filters;
   c["kernel_size"] = tuple_json(expand(options_.kernel_size, 2, "kernel_size", "SeparableConv2D"));
   c["strides"] = tuple_json(expand(options_.strides, 2, "strides", "SeparableConv2D"));
-  c["padding"] = lower(options_.padding);
+  c["padding"] = keras::detail::ascii_lower(options_.padding);
   c["data_format"] = options_.data_format;
   c["dilation_rate"] = tuple_json(expand(options_.dilation_rate, 2, "dilation_rate", "SeparableConv2D"));
   c["depth_multiplier"] = options_.depth_multiplier;
@@ -358,7 +354,7 @@ Shape BasePoolingImpl::compute_output_shape(const Shape& s) {
 nlohmann::json BasePoolingImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["pool_size"] = tuple_json(pool_);
-  c["padding"] = lower(options_.padding);
+  c["padding"] = keras::detail::ascii_lower(options_.padding);
   c["strides"] = tuple_json(strides_);
   c["data_format"] = options_.data_format;
   return c;

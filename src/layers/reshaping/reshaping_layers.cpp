@@ -7,6 +7,7 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "core/identifiers.hpp"
 #include "keras/layers/reshaping.hpp"
 #include "keras/ops.hpp"
 
@@ -31,13 +32,8 @@ std::string pairs2d_str(const IntPairs2D& p) {
   return s + (p.pairs().size() == 1 ? ",)" : ")");
 }
 
-std::string lower(std::string s) {
-  for (auto& ch : s) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-  return s;
-}
-
 std::string checked_data_format(const std::string& data_format) {
-  const std::string f = lower(data_format);
+  const std::string f = keras::detail::ascii_lower(data_format);
   if (f != "channels_first" && f != "channels_last")
     throw ValueError(
         "The `data_format` argument must be one of {'channels_first', 'channels_last'}. Received: data_format=" +
@@ -377,7 +373,7 @@ UpSampling2DImpl::UpSampling2DImpl(Options o)
   options_.data_format = checked_data_format(options_.data_format);
   std::tie(size_[0], size_[1]) =
       standardize_pair(options_.size.values(), options_.size.scalar(), "size", /*allow_zero=*/false);
-  options_.interpolation = lower(options_.interpolation);
+  options_.interpolation = keras::detail::ascii_lower(options_.interpolation);
   const std::string& m = options_.interpolation;
   if (m == "bicubic" || m == "lanczos3" || m == "lanczos5" || m == "area")
     throw NotImplementedError("UpSampling2D: interpolation=\"" + m +
