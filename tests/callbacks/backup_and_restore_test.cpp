@@ -26,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "harness/temp_dir.hpp"
 #include "keras/keras.hpp"
 
 extern char** environ;
@@ -103,21 +104,6 @@ int run_child(const std::string& dir, int64_t kill_step, const char* where, int 
   if (WIFSIGNALED(status)) return 1000 + WTERMSIG(status);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
-
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = fs::temp_directory_path() / ("keras_backup_test_" + std::to_string(::getpid()) + "_" + tag);
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 }  // namespace
 

@@ -14,6 +14,7 @@
 
 #include "callbacks/event_file.hpp"
 #include "harness/expect_error.hpp"
+#include "harness/temp_dir.hpp"
 #include "keras/keras.hpp"
 
 namespace fs = std::filesystem;
@@ -23,23 +24,6 @@ namespace ops = keras::ops;
 using keras::Tensor;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("keras_callbacks_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string read_file(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 // Rewrites epoch logs: values[key][epoch] (NaN = leave the key out of the script for that epoch).
 class ScriptedLogs : public cb::Callback {
@@ -331,7 +315,7 @@ TEST(ModelCheckpoint, SaveBestOnlyAndInitialThreshold) {
   EXPECT_FALSE(fs::exists(d.file("e2.weights.h5")));
   EXPECT_TRUE(fs::exists(d.file("e3.weights.h5")));
 
-  TempDir d2;
+  TempDir d2("second");
   Fixture g;
   auto script2 =
       std::make_shared<ScriptedLogs>(std::map<std::string, std::vector<double>>{{"val_loss", {0.5, 0.6, 0.4}}});

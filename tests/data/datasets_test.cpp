@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "harness/expect_error.hpp"
+#include "harness/temp_dir.hpp"
 #include "keras/data/dataset.hpp"
 #include "keras/error.hpp"
 #include "keras/npy.hpp"
@@ -22,16 +23,6 @@ namespace fs = std::filesystem;
 using keras::Tensor;
 
 namespace {
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("keras_datasets_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 std::string idx_bytes(const std::vector<int32_t>& dims, const std::vector<uint8_t>& data) {
   std::string s = {0, 0, 8, static_cast<char>(dims.size())};

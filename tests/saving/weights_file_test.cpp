@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "harness/expect_error.hpp"
+#include "harness/temp_dir.hpp"
 #include "keras/keras.hpp"
 #include "saving/h5/h5.hpp"
 
@@ -25,17 +26,6 @@ namespace ops = keras::ops;
 namespace {
 
 const std::string kFixtures = std::string(KERAS_TEST_FIXTURES) + "/weights/";
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    path = fs::temp_directory_path() / ("keras_weights_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(path);
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 Tensor arange(const keras::Shape& shape, double scale, double offset) {
   int64_t n = 1;
@@ -74,11 +64,6 @@ void expect_bitwise_equal(const std::vector<Tensor>& a, const std::vector<Tensor
     const size_t n = static_cast<size_t>(a[i].size()) * keras::dtype_size(a[i].dtype());
     EXPECT_EQ(std::memcmp(a[i].raw_data(), b[i].raw_data(), n), 0) << "variable " << i;
   }
-}
-
-std::string read_file(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
 }
 
 void write_file(const std::string& p, const std::string& bytes) { std::ofstream(p, std::ios::binary) << bytes; }
