@@ -27,6 +27,7 @@
 #include "keras/layers/convolutional.hpp"
 #include "keras/layers/core.hpp"
 #include "keras/layers/layer.hpp"
+#include "keras/layers/merging.hpp"
 #include "keras/layers/normalization.hpp"
 #include "keras/layers/pooling.hpp"
 #include "keras/layers/regularization.hpp"

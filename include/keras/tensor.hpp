@@ -30,6 +30,8 @@ struct Node;
 
 namespace detail {
 
+struct LayerNode;
+
 /// A 64-byte aligned block from the caching allocator; returned to the
 /// allocator's free lists (never to the OS) when the last owner drops it.
 struct Storage {
@@ -60,6 +62,12 @@ struct TensorImpl {
   // Symbolic tensors: the graph node producing this value and which output.
   std::shared_ptr<graph::Node> node;
   int node_output = 0;
+  // Functional API: the layer call that produced this symbolic tensor and which of its outputs
+  // (Keras' _keras_history).
+  std::shared_ptr<LayerNode> keras_history;
+  int keras_history_index = 0;
+  // The mask a layer attached to this tensor (Keras' _keras_mask); null when none.
+  std::shared_ptr<TensorImpl> keras_mask;
 
   void set_contiguous_strides();
   bool is_contiguous() const;

@@ -7,9 +7,11 @@
 
 #include "autodiff/tape_impl.hpp"
 #include "core/naming.hpp"
+#include "core/warnings.hpp"
 #include "keras/graph.hpp"
 #include "keras/ops.hpp"
 #include "layers/call_context.hpp"
+#include "layers/layer_node.hpp"
 
 namespace keras {
 
@@ -19,6 +21,16 @@ CallContext& call_context() {
   return ctx;
 }
 }  // namespace detail
+
+Tensor get_keras_mask(const Tensor& x) {
+  if (!x.defined() || !x.impl()->keras_mask) return Tensor();
+  return Tensor(x.impl()->keras_mask);
+}
+
+void set_keras_mask(const Tensor& x, const Tensor& mask) {
+  if (!x.defined()) throw ValueError("set_keras_mask: the tensor is undefined");
+  x.impl()->keras_mask = mask.defined() ? mask.impl_ptr() : nullptr;
+}
 
 Layer::Layer(LayerOptions options, std::string default_name)
     : name_(std::move(options.name)),
@@ -103,29 +115,169 @@ void Layer::check_input_compatibility(const Tensor& x) const {
 }
 
 Tensor Layer::operator()(const Tensor& inputs, std::optional<bool> training) {
-  if (!inputs.defined()) throw ValueError("Layer '" + name() + "' was called with an undefined tensor");
+  std::vector<Tensor> out = invoke({inputs}, training, true);
+  if (out.size() != 1)
+    throw ValueError("Layer '" + name() + "' returns " + std::to_string(out.size()) +
+                     " outputs; call it with a list (keras::Tensors{x}) to receive all of them");
+  return out[0];
+}
+
+Tensors Layer::operator()(const std::vector<Tensor>& inputs, std::optional<bool> training) {
+  std::vector<Tensor> out = invoke(inputs, training, false);
+  if (out.size() == 1) return Tensors(out[0]);
+  return Tensors(std::move(out));
+}
+
+Tensors::operator Tensor() const {
+  if (size() != 1)
+    throw ValueError("Expected exactly one tensor, but this list holds " + std::to_string(size()) +
+                     "; index it ([0], [1], ...) to pick one");
+  return front();
+}
+
+namespace {
+// The layer as a shared pointer for a graph node; a layer not held by a shared_ptr (a model on the
+// stack) is referenced without ownership and must outlive the graphs that use it.
+std::shared_ptr<Layer> shared_layer(Layer& layer) {
+  if (auto p = layer.weak_from_this().lock()) return p;
+  return std::shared_ptr<Layer>(std::shared_ptr<Layer>(), &layer);
+}
+}  // namespace
+
+std::vector<Tensor> Layer::invoke(const std::vector<Tensor>& inputs, std::optional<bool> training, bool single) {
+  if (inputs.empty()) throw ValueError("Layer '" + name() + "' was called with an empty list of inputs");
+  bool functional = false;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i].defined())
+      throw ValueError("Layer '" + name() + "' was called with an undefined tensor" +
+                       (single ? std::string() : " (input " + std::to_string(i) + ")"));
+    functional = functional || inputs[i].impl()->keras_history != nullptr;
+  }
   detail::CallContext& ctx = detail::call_context();
   const bool entry = ctx.depth == 0;
-  const bool tr = training.has_value() ? *training : ctx.training.value_or(false);
+  // Building a Functional graph, the call is traced in inference mode (shapes do not depend on it;
+  // random ops need concrete shapes); the node keeps an explicit `training` for the replays.
+  const bool tr = functional ? false : (training.has_value() ? *training : ctx.training.value_or(false));
   detail::CallScope scope(ctx, tr);
   if (entry) clear_losses();
-  if (input_spec_) check_input_compatibility(inputs);
-  maybe_build(inputs.shape());
-  if (input_spec_) check_input_compatibility(inputs);
-  Tensor out = call(inputs, tr);
-  if (activity_regularizer_ && out.defined()) {
-    Tensor penalty = (*activity_regularizer_)(out);
-    // Keras divides by the batch size, so the strength does not depend on it (0 for an empty batch).
-    if (out.ndim() > 0)
-      penalty = out.shape()[0] > 0 ? penalty / static_cast<double>(out.shape()[0]) : ops::zeros_like(penalty);
-    add_loss(penalty);
+  if (inputs.size() == 1) {
+    if (input_spec_) check_input_compatibility(inputs[0]);
+    maybe_build(inputs[0].shape());
+    if (input_spec_) check_input_compatibility(inputs[0]);
+  } else {
+    std::vector<Shape> shapes;
+    for (const auto& x : inputs) shapes.push_back(x.shape());
+    maybe_build_multi(shapes);
   }
-  if (out.defined()) {
-    Shape s = out.shape();
+  std::vector<Tensor> masks;
+  bool any_mask = false;
+  for (const auto& x : inputs) {
+    masks.push_back(get_keras_mask(x));
+    any_mask = any_mask || masks.back().defined();
+  }
+  std::vector<Tensor> outs;
+  {
+    const std::vector<Tensor>* saved = call_masks_;
+    call_masks_ = &masks;
+    struct Restore {
+      const std::vector<Tensor>*& slot;
+      const std::vector<Tensor>* value;
+      ~Restore() { slot = value; }
+    } restore{call_masks_, saved};
+    outs = call_multi(inputs, tr);
+  }
+  if (outs.empty()) throw ValueError("Layer '" + name() + "' returned no outputs");
+  for (const auto& out : outs) {
+    if (!out.defined()) continue;
+    if (activity_regularizer_) {
+      Tensor penalty = (*activity_regularizer_)(out);
+      // Keras divides by the batch size, so the strength does not depend on it (0 for an empty batch).
+      if (out.ndim() > 0)
+        penalty = out.shape()[0] > 0 ? penalty / static_cast<double>(out.shape()[0]) : ops::zeros_like(penalty);
+      add_loss(penalty);
+    }
+  }
+  if (outs[0].defined()) {
+    Shape s = outs[0].shape();
     if (s.rank() > 0) s[0] = -1;
     last_output_shape_ = s;
   }
+  if (functional) {
+    // Record the call: fresh output tensors (an output may be an input, or an inner layer's
+    // output) that point back to this node.
+    auto node = std::make_shared<detail::LayerNode>();
+    node->layer = shared_layer(*this);
+    node->inputs = inputs;
+    node->training = training;
+    node->node_index = inbound_node_count_++;
+    for (size_t i = 0; i < outs.size(); ++i) {
+      if (!outs[i].defined()) throw ValueError("Layer '" + name() + "' returned an undefined output");
+      auto impl = std::make_shared<detail::TensorImpl>(*outs[i].impl());
+      impl->id = detail::next_tensor_id();
+      impl->keras_history = node;
+      impl->keras_history_index = static_cast<int>(i);
+      impl->keras_mask = nullptr;
+      node->output_shapes.push_back(impl->shape);
+      node->output_dtypes.push_back(impl->dtype);
+      outs[i] = Tensor(std::move(impl));
+    }
+  }
+  if (supports_masking_) {
+    std::vector<Tensor> out_masks = compute_mask_multi(inputs, masks);
+    for (size_t i = 0; i < outs.size() && i < out_masks.size(); ++i)
+      if (out_masks[i].defined() || outs[i].impl()->keras_mask) set_keras_mask(outs[i], out_masks[i]);
+  } else if (any_mask && !warned_mask_) {
+    warned_mask_ = true;
+    detail::user_warning("Layer '" + name() + "' (of type " + class_name() +
+                         ") was passed an input with a mask attached to it. However, this layer does not support "
+                         "masking and will therefore destroy the mask information. Downstream layers will not see "
+                         "the mask.");
+  }
+  return outs;
+}
+
+std::vector<Tensor> Layer::call_multi(const std::vector<Tensor>& inputs, bool training) {
+  if (inputs.size() != 1)
+    throw ValueError("Layer '" + name() + "' (of type " + class_name() + ") takes a single input; received " +
+                     std::to_string(inputs.size()));
+  return {call(inputs[0], training)};
+}
+
+void Layer::build_multi(const std::vector<Shape>& input_shapes) {
+  if (input_shapes.size() == 1) build(input_shapes[0]);
+  built_ = true;
+}
+
+void Layer::maybe_build_multi(const std::vector<Shape>& input_shapes) {
+  if (input_shapes.size() == 1) return maybe_build(input_shapes[0]);
+  if (built_) return;
+  build_input_shapes_ = input_shapes;
+  build_multi(input_shapes);
+  built_ = true;
+}
+
+std::vector<Shape> Layer::compute_output_shape_multi(const std::vector<Shape>& input_shapes) {
+  if (input_shapes.size() == 1) return {compute_output_shape(input_shapes[0])};
+  maybe_build_multi(input_shapes);
+  std::vector<Tensor> xs;
+  for (const auto& s : input_shapes) xs.push_back(graph::placeholder(s, dtype_));
+  detail::CallContext& ctx = detail::call_context();
+  detail::CallScope scope(ctx, false);
+  std::vector<Shape> out;
+  for (const auto& y : call_multi(xs, false)) out.push_back(y.shape());
   return out;
+}
+
+Tensor Layer::compute_mask(const Tensor&, const Tensor& mask) { return supports_masking_ ? mask : Tensor(); }
+
+std::vector<Tensor> Layer::compute_mask_multi(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks) {
+  if (inputs.size() != 1) return {};
+  return {compute_mask(inputs[0], masks.empty() ? Tensor() : masks[0])};
+}
+
+Tensor Layer::input_mask(size_t index) const {
+  if (!call_masks_ || index >= call_masks_->size()) return Tensor();
+  return (*call_masks_)[index];
 }
 
 Variable Layer::add_weight(AddWeightOptions o) {

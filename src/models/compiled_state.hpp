@@ -24,6 +24,17 @@ struct CompiledState {
   std::vector<std::shared_ptr<metrics::Metric>> compiled_metrics;
   std::vector<bool> metric_weighted;
   std::vector<std::shared_ptr<metrics::Metric>> own_metrics;
+
+  // A model of several outputs: per output, its loss (null: none), weight, "<output>_loss" tracker
+  // (null when no loss) and metric arguments; compiled metrics remember their output.
+  bool multi_output = false;
+  std::vector<std::string> output_names;
+  std::vector<std::shared_ptr<const losses::Loss>> output_losses;
+  std::vector<double> output_loss_weights;
+  std::vector<std::shared_ptr<metrics::Mean>> output_loss_trackers;
+  std::vector<std::vector<metrics::MetricArg>> output_metric_args;
+  std::vector<size_t> metric_output;
+  void build_output_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred);
   bool warned_no_trainable = false;
 
   // Resuming (BackupAndRestore): while fit() runs, where it is; the position the next fit() starts

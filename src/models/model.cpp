@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -14,6 +15,7 @@
 #include "keras/gradient_tape.hpp"
 #include "keras/ops.hpp"
 #include "models/compiled_state.hpp"
+#include "models/functional.hpp"
 
 namespace keras {
 
@@ -46,7 +48,59 @@ Model::Model(ModelOptions options)
       state_(std::make_unique<detail::CompiledState>()),
       strategy_(&distribute::get_strategy()) {}
 
+Model::Model(const Tensors& inputs, const Tensors& outputs, ModelOptions options)
+    : Layer({.name = options.name, .dtype = options.dtype, .trainable = options.trainable}, "functional"),
+      state_(std::make_unique<detail::CompiledState>()),
+      strategy_(&distribute::get_strategy()) {
+  functional_ = std::make_shared<const detail::FunctionalGraph>(
+      detail::build_functional_graph(inputs, outputs, inputs.single(), outputs.single()));
+  for (const auto& layer : functional_->layers) track_layer(layer->name(), layer);
+  if (!options.trainable) set_trainable(false);
+  set_built(true);
+}
+
 Model::~Model() = default;
+
+std::string Model::class_name() const { return functional_ ? "Functional" : "Model"; }
+
+namespace {
+void require_functional(const Model& m, const char* what) {
+  if (!m.is_functional())
+    throw ValueError(std::string(what) + " is only defined for Functional models (keras::Model(inputs, outputs)); '" +
+                     m.name() + "' is a subclassed model");
+}
+}  // namespace
+
+std::vector<Tensor> Model::inputs() const {
+  require_functional(*this, "Model::inputs()");
+  return functional_->inputs;
+}
+std::vector<Tensor> Model::outputs() const {
+  require_functional(*this, "Model::outputs()");
+  return functional_->outputs;
+}
+std::vector<std::string> Model::input_names() const {
+  require_functional(*this, "Model::input_names()");
+  return functional_->input_names;
+}
+std::vector<std::string> Model::output_names() const {
+  require_functional(*this, "Model::output_names()");
+  return functional_->output_names;
+}
+
+Tensor Model::call(const Tensor& inputs, bool training) {
+  if (!functional_) return Layer::call(inputs, training);
+  std::vector<Tensor> out = detail::run_functional_graph(*functional_, name(), {inputs});
+  if (out.size() != 1)
+    throw ValueError("Model '" + name() + "' has " + std::to_string(out.size()) +
+                     " outputs; call it with a list (keras::Tensors{x}) to receive all of them");
+  return out[0];
+}
+
+std::vector<Tensor> Model::call_multi(const std::vector<Tensor>& inputs, bool training) {
+  if (!functional_) return Layer::call_multi(inputs, training);
+  return detail::run_functional_graph(*functional_, name(), inputs);
+}
 
 void Model::compile(CompileOptions options) {
   auto& st = *state_;
@@ -55,15 +109,65 @@ void Model::compile(CompileOptions options) {
                      std::to_string(options.steps_per_execution));
   auto optimizer = options.optimizer.get();
   if (!optimizer) throw ValueError("compile: `optimizer` must be given (a name such as \"adam\" or an optimizer)");
-  if (options.loss_weights.size() > 1)
-    throw ValueError("compile: `loss_weights` has " + std::to_string(options.loss_weights.size()) +
-                     " entries, but this model has 1 output");
+  const std::vector<std::string> outs =
+      functional_ ? functional_->output_names : std::vector<std::string>{std::string("output")};
+  // A per-output argument as one value per output (by position or by name; a single value for each).
+  auto per_output = [&]<class T>(const PerOutput<T>& arg, const char* what, T missing) {
+    std::vector<T> v(outs.size(), missing);
+    if (arg.empty()) return v;
+    if (arg.single()) return std::vector<T>(outs.size(), arg.values()[0]);
+    if (arg.by_name()) {
+      for (size_t i = 0; i < arg.names().size(); ++i) {
+        auto it = std::find(outs.begin(), outs.end(), arg.names()[i]);
+        if (it == outs.end()) {
+          std::string known;
+          for (const auto& o : outs) known += (known.empty() ? "'" : ", '") + o + "'";
+          throw ValueError(std::string("compile: `") + what + "` names the output '" + arg.names()[i] +
+                           "', but the model's outputs are [" + known + "]");
+        }
+        v[static_cast<size_t>(it - outs.begin())] = arg.values()[i];
+      }
+      return v;
+    }
+    if (arg.values().size() != outs.size())
+      throw ValueError(std::string("compile: `") + what + "` has " + std::to_string(arg.values().size()) +
+                       " entries, but this model has " + std::to_string(outs.size()) + " output" +
+                       (outs.size() == 1 ? "" : "s"));
+    return arg.values();
+  };
+  const auto losses_per_output = per_output(options.loss, "loss", losses::LossArg());
+  const auto weights_per_output = per_output(options.loss_weights, "loss_weights", 1.0);
+  if (outs.size() > 1 && !options.metrics.empty())
+    throw ValueError(
+        "compile: this model has several outputs; give its metrics per output, by name: .output_metrics = "
+        "{{\"" +
+        outs[0] + "\", {\"accuracy\"}}} (Keras: metrics must be a dict or a list per output)");
+  for (const auto& [name, list] : options.output_metrics)
+    if (std::find(outs.begin(), outs.end(), name) == outs.end() || outs.size() == 1)
+      throw ValueError("compile: `output_metrics` names the output '" + name + "', " +
+                       (outs.size() == 1 ? std::string("but output_metrics is for models of several outputs; use "
+                                                       "`metrics`")
+                                         : std::string("which is not one of the model's outputs")));
   auto own = std::move(st.own_metrics);
   st = detail::CompiledState{};
   st.own_metrics = std::move(own);
   st.optimizer = std::move(optimizer);
-  st.loss = options.loss.get();
-  st.loss_weight = options.loss_weights.empty() ? std::optional<double>() : options.loss_weights[0];
+  st.loss = losses_per_output[0].get();
+  st.loss_weight = options.loss_weights.empty() ? std::optional<double>() : weights_per_output[0];
+  if (outs.size() > 1) {
+    st.multi_output = true;
+    st.output_names = outs;
+    for (size_t i = 0; i < outs.size(); ++i) {
+      st.output_losses.push_back(losses_per_output[i].get());
+      st.output_loss_weights.push_back(weights_per_output[i]);
+      st.output_loss_trackers.push_back(
+          st.output_losses.back() ? std::make_shared<metrics::Mean>(metrics::MeanOptions{.name = outs[i] + "_loss"})
+                                  : nullptr);
+      auto it = options.output_metrics.find(outs[i]);
+      st.output_metric_args.push_back(it == options.output_metrics.end() ? std::vector<metrics::MetricArg>{}
+                                                                         : it->second);
+    }
+  }
   st.loss_tracker = std::make_shared<metrics::Mean>(metrics::MeanOptions{.name = "loss"});
   st.metric_args = options.metrics;
   st.weighted_metric_args = options.weighted_metrics;
@@ -190,6 +294,8 @@ std::vector<std::shared_ptr<metrics::Metric>> Model::metrics() {
   auto& st = *state_;
   if (st.compiled) {
     if (st.loss_tracker) out.push_back(st.loss_tracker);
+    for (auto& t : st.output_loss_trackers)
+      if (t) out.push_back(t);
     for (auto& m : st.compiled_metrics) out.push_back(m);
   }
   for (auto& m : st.own_metrics) out.push_back(m);
@@ -214,8 +320,111 @@ void Model::reset_metrics() {
 
 // ---- default steps ----------------------------------------------------------------------------------
 
+void detail::CompiledState::build_output_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred) {
+  if (metrics_built) return;
+  for (size_t i = 0; i < output_metric_args.size() && i < y_pred.size(); ++i)
+    for (const auto& a : output_metric_args[i]) {
+      auto m = a.resolve(i < y.size() && y[i].defined() ? y[i].shape() : y_pred[i].shape(), y_pred[i].shape());
+      if (!m) continue;
+      m->set_name(output_names[i] + "_" + m->name());
+      compiled_metrics.push_back(m);
+      metric_weighted.push_back(false);
+      metric_output.push_back(i);
+    }
+  metrics_built = true;
+}
+
+Tensor Model::compute_output_losses(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred,
+                                    const Tensor& sample_weight) {
+  auto& st = *state_;
+  if (y_pred.size() != st.output_losses.size())
+    throw ValueError("The model returned " + std::to_string(y_pred.size()) + " outputs, but it was compiled for " +
+                     std::to_string(st.output_losses.size()));
+  std::vector<Tensor> terms;
+  for (size_t i = 0; i < y_pred.size(); ++i) {
+    if (!st.output_losses[i]) continue;
+    if (i >= y.size() || !y[i].defined())
+      throw ValueError("The output '" + st.output_names[i] + "' has a loss, but no targets were given for it: pass " +
+                       "one target array per output (" + std::to_string(y_pred.size()) + "), in the model's order");
+    Tensor l;
+    try {
+      l = (*st.output_losses[i])(y[i], y_pred[i], sample_weight);
+    } catch (const Error& e) {
+      throw ValueError("The loss '" + st.output_losses[i]->name() + "' of output '" + st.output_names[i] +
+                       "' cannot compare targets of shape " + dims_and_dtype(y[i]) + " with the output of shape " +
+                       dims_and_dtype(y_pred[i]) + ". Details: " + e.what());
+    }
+    st.output_loss_trackers[i]->update_state(l, detail::batch_size_weight(y_pred[i]));
+    terms.push_back(ops::multiply(l, ops::convert_to_tensor(st.output_loss_weights[i], l.dtype())));
+  }
+  for (const Tensor& extra : losses()) {
+    Tensor e = is_floating(extra.dtype()) ? extra : ops::cast(extra, DType::float32);
+    terms.push_back(ops::sum(e));
+  }
+  if (terms.empty()) throw ValueError("No loss to compute. Provide a `loss` argument in `compile()`.");
+  Tensor total = terms[0];
+  for (size_t i = 1; i < terms.size(); ++i)
+    total = ops::add(total, terms[i].dtype() == total.dtype() ? terms[i] : ops::cast(terms[i], total.dtype()));
+  return total;
+}
+
+Logs Model::compute_output_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred,
+                                   const Tensor& sample_weight) {
+  auto& st = *state_;
+  (void)sample_weight;
+  st.build_output_metrics(y, y_pred);
+  for (size_t k = 0; k < st.compiled_metrics.size(); ++k) {
+    const size_t i = st.metric_output[k];
+    if (i >= y.size() || !y[i].defined())
+      throw ValueError("The output '" + st.output_names[i] + "' has metrics, but no targets were given for it");
+    st.compiled_metrics[k]->update_state(y[i], y_pred[i], Tensor());
+  }
+  return get_metrics_result();
+}
+
+Logs Model::multi_step(const Batch& batch, bool training) {
+  auto& st = *state_;
+  const std::vector<Tensor> xs = batch.xs.empty() ? std::vector<Tensor>{batch.x} : batch.xs;
+  std::vector<Tensor> ys = batch.ys;
+  if (ys.empty() && batch.y.defined()) ys.push_back(batch.y);
+  std::vector<Variable> tw;
+  std::vector<Tensor> grads;
+  std::vector<Tensor> y_pred;
+  Tensor loss;
+  {
+    std::optional<GradientTape> tape;
+    if (training) tape.emplace();
+    y_pred = (*this)(xs, training);
+    if (training) tw = trainable_weights();
+    if (st.multi_output) {
+      loss = compute_output_losses(ys, y_pred, batch.sample_weight);
+    } else {
+      if (y_pred.size() != 1)
+        throw ValueError("Model '" + name() + "' returned " + std::to_string(y_pred.size()) +
+                         " outputs; compile() only knows one");
+      if (ys.size() > 1)
+        throw ValueError("Model '" + name() + "' has one output, but " + std::to_string(ys.size()) +
+                         " target arrays were given");
+      loss = compute_loss(xs[0], ys.empty() ? Tensor() : ys[0], y_pred[0], batch.sample_weight, training);
+    }
+    st.loss_tracker->update_state(loss, detail::batch_size_weight(xs[0]));
+    if (training && !tw.empty()) grads = tape->gradient(st.optimizer->scale_loss(loss), tw);
+  }
+  if (training) {
+    if (!tw.empty()) {
+      st.optimizer->apply(grads, tw);
+    } else if (!st.warned_no_trainable) {
+      detail::user_warning("The model does not have any trainable weights.");
+      st.warned_no_trainable = true;
+    }
+  }
+  if (st.multi_output) return compute_output_metrics(ys, y_pred, batch.sample_weight);
+  return compute_metrics(xs[0], ys.empty() ? Tensor() : ys[0], y_pred[0], batch.sample_weight);
+}
+
 Logs Model::train_step(const Batch& batch) {
   auto& st = *state_;
+  if (!batch.xs.empty() || !batch.ys.empty() || st.multi_output) return multi_step(batch, true);
   std::vector<Variable> tw;
   Tensor y_pred, loss;
   std::vector<Tensor> grads;
@@ -238,6 +447,7 @@ Logs Model::train_step(const Batch& batch) {
 
 Logs Model::test_step(const Batch& batch) {
   auto& st = *state_;
+  if (!batch.xs.empty() || !batch.ys.empty() || st.multi_output) return multi_step(batch, false);
   Tensor y_pred = (*this)(batch.x, false);
   Tensor loss = compute_loss(batch.x, batch.y, y_pred, batch.sample_weight, false);
   st.loss_tracker->update_state(loss, detail::batch_size_weight(batch.x));

@@ -6,6 +6,7 @@
 #include "keras/models/model.hpp"
 #include "keras/models/sequential.hpp"
 #include "models/compiled_state.hpp"
+#include "models/functional.hpp"
 #include "utils/summary_utils.hpp"
 
 namespace keras {
@@ -26,7 +27,7 @@ int64_t bytes_of(const Variable& v) { return v.shape().numel() * static_cast<int
 
 std::string Model::summary_string(SummaryOptions options) {
   std::vector<detail::SummaryRow> rows;
-  const auto layers = summary_layers();
+  const auto layers = functional_ ? functional_->layers : summary_layers();
   const auto* seq = dynamic_cast<const Sequential*>(this);
   for (size_t i = 0; i < layers.size(); ++i) {
     const auto& l = layers[i];
@@ -34,15 +35,34 @@ std::string Model::summary_string(SummaryOptions options) {
     r.name = l->name();
     r.class_name = l->class_name();
     std::optional<Shape> out;
-    if (seq && i < seq->output_shapes().size())
+    std::vector<Shape> node_shapes;  // a Functional model: the layer's last call in the graph
+    if (functional_) {
+      for (const auto& node : functional_->nodes) {
+        if (node->layer != l) continue;
+        node_shapes = node->output_shapes;
+        for (const auto& x : node->inputs) {
+          const auto& h = x.impl()->keras_history;
+          r.connected_to.push_back(h->layer->name() + "[" + std::to_string(h->node_index) + "][" +
+                                   std::to_string(x.impl()->keras_history_index) + "]");
+        }
+      }
+    }
+    if (node_shapes.size() == 1)
+      out = node_shapes[0];
+    else if (seq && i < seq->output_shapes().size())
       out = seq->output_shapes()[i];
-    else
+    else if (!functional_)
       out = l->last_output_shape();
     // Plain assignments (a conditional between std::string and a literal trips GCC 12's -Wrestrict).
-    if (out)
+    if (node_shapes.size() > 1) {
+      r.output_shape = "[";
+      for (size_t k = 0; k < node_shapes.size(); ++k) r.output_shape += (k ? ", " : "") + format_shape(node_shapes[k]);
+      r.output_shape += "]";
+    } else if (out) {
       r.output_shape = format_shape(*out);
-    else
+    } else {
       r.output_shape.assign(1, '?');
+    }
     if (l->built())
       r.params = detail::format_param_count(l->count_params());
     else
@@ -74,8 +94,9 @@ std::string Model::summary_string(SummaryOptions options) {
     t.total_count += n;
     t.total_bytes += b;
   }
-  const int width = detail::summary_line_length(true, options.line_length, options.show_trainable);
-  return detail::render_summary(name(), rows, t, true, options.show_trainable, width);
+  const bool sequential_like = !functional_ || functional_->sequential_like;
+  const int width = detail::summary_line_length(sequential_like, options.line_length, options.show_trainable);
+  return detail::render_summary(name(), rows, t, sequential_like, options.show_trainable, width);
 }
 
 void Model::summary(SummaryOptions options) {

@@ -62,6 +62,27 @@ void check_finite(const Tensor& t, const char* what) {
   }
 }
 
+void check_inputs(const Tensor& x, const Tensor& y, const Tensor& sw, const char* where);
+
+// Lists of inputs and targets: each checked as check_inputs does, all with one sample count.
+void check_input_lists(const std::vector<Tensor>& xs, const std::vector<Tensor>& ys, const Tensor& sw,
+                       const char* where) {
+  if (xs.empty()) throw ValueError(std::string(where) + ": `x` is an empty list; give one array per model input");
+  for (size_t i = 0; i < xs.size(); ++i) {
+    check_inputs(xs[i], Tensor(), i == 0 ? sw : Tensor(), where);
+    if (rows(xs[i]) != rows(xs[0]))
+      throw ValueError(std::string(where) + ": every input must have the same number of samples; x[0] has " +
+                       std::to_string(rows(xs[0])) + " and x[" + std::to_string(i) + "] has " +
+                       std::to_string(rows(xs[i])));
+  }
+  for (size_t i = 0; i < ys.size(); ++i) {
+    if (!ys[i].defined()) throw ValueError(std::string(where) + ": y[" + std::to_string(i) + "] is undefined");
+    if (ys[i].ndim() == 0 || rows(ys[i]) != rows(xs[0]))
+      throw ValueError(std::string(where) + ": y[" + std::to_string(i) + "] must have " + std::to_string(rows(xs[0])) +
+                       " samples, as x; received shape " + ys[i].shape().str());
+  }
+}
+
 void check_inputs(const Tensor& x, const Tensor& y, const Tensor& sw, const char* where) {
   if (!x.defined()) throw ValueError(std::string(where) + ": `x` is an undefined tensor");
   if (x.is_symbolic()) throw ValueError(std::string(where) + ": `x` must hold data, not be a symbolic tensor");
@@ -132,12 +153,19 @@ namespace {
 class ArrayAdapter : public BatchSource {
  public:
   ArrayAdapter(Tensor x, Tensor y, Tensor sw, int64_t batch_size, bool shuffle)
-      : x_(x.is_contiguous() ? x : x.contiguous()),
-        y_(!y.defined() || y.is_contiguous() ? y : y.contiguous()),
+      : ArrayAdapter({std::move(x)}, false, y.defined() ? std::vector<Tensor>{std::move(y)} : std::vector<Tensor>{},
+                     false, std::move(sw), batch_size, shuffle) {}
+  // Lists of inputs / targets (list_x / list_y: batches carry xs / ys instead of x / y).
+  ArrayAdapter(std::vector<Tensor> xs, bool list_x, std::vector<Tensor> ys, bool list_y, Tensor sw, int64_t batch_size,
+               bool shuffle)
+      : list_x_(list_x),
+        list_y_(list_y),
         sw_(!sw.defined() || sw.is_contiguous() ? sw : sw.contiguous()),
-        n_(rows(x)),
+        n_(rows(xs.at(0))),
         batch_size_(batch_size),
         shuffle_(shuffle) {
+    for (auto& x : xs) xs_.push_back(x.is_contiguous() ? x : x.contiguous());
+    for (auto& y : ys) ys_.push_back(y.is_contiguous() ? y : y.contiguous());
     if (shuffle_) seed_.emplace(std::nullopt);
   }
   std::optional<int64_t> num_batches() const override { return (n_ + batch_size_ - 1) / batch_size_; }
@@ -158,23 +186,29 @@ class ArrayAdapter : public BatchSource {
   std::optional<Batch> next() override {
     if (cursor_ >= n_) return std::nullopt;
     const int64_t end = std::min(n_, cursor_ + batch_size_);
+    auto take = [&](const Tensor& t) {
+      return shuffle_ ? gather_rows(t, perm_.data() + cursor_, end - cursor_) : row_slice(t, cursor_, end);
+    };
     Batch b;
-    if (shuffle_) {
-      const int32_t* idx = perm_.data() + cursor_;
-      b.x = gather_rows(x_, idx, end - cursor_);
-      if (y_.defined()) b.y = gather_rows(y_, idx, end - cursor_);
-      if (sw_.defined()) b.sample_weight = gather_rows(sw_, idx, end - cursor_);
-    } else {
-      b.x = row_slice(x_, cursor_, end);
-      if (y_.defined()) b.y = row_slice(y_, cursor_, end);
-      if (sw_.defined()) b.sample_weight = row_slice(sw_, cursor_, end);
+    for (const auto& x : xs_) b.xs.push_back(take(x));
+    for (const auto& y : ys_) b.ys.push_back(take(y));
+    if (sw_.defined()) b.sample_weight = take(sw_);
+    if (!list_x_) {
+      b.x = b.xs[0];
+      b.xs.clear();
+    }
+    if (!list_y_ && !b.ys.empty()) {
+      b.y = b.ys[0];
+      b.ys.clear();
     }
     cursor_ = end;
     return b;
   }
 
  private:
-  Tensor x_, y_, sw_;
+  std::vector<Tensor> xs_, ys_;
+  bool list_x_ = false, list_y_ = false;
+  Tensor sw_;
   int64_t n_;
   int64_t batch_size_;
   bool shuffle_;
@@ -507,6 +541,40 @@ History Model::fit(const Tensor& x_in, const Tensor& y_in, FitOptions o) {
   return fit_loop(std::make_unique<detail::ArrayAdapter>(x, y, sw, batch_size, o.shuffle), val, o);
 }
 
+History Model::fit(const Tensors& x, const Tensors& y, FitOptions o) {
+  detail::Trainer::require_compiled(*this);
+  detail::check_input_lists(x, y, o.sample_weight, "fit");
+  const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
+  if (!(o.validation_split >= 0.0 && o.validation_split < 1.0))
+    throw ValueError("validation_split must be in [0, 1); received " + std::to_string(o.validation_split));
+  if (!o.class_weight.empty())
+    throw ValueError("`class_weight` is only supported for Models with a single output, given as one array.");
+  std::vector<Tensor> xs = x, ys = y;
+  Tensor sw = o.sample_weight;
+  ValidationData val = o.validation_data;
+  if (o.validation_split > 0.0 && !val.defined()) {
+    const int64_t n = detail::rows(xs[0]);
+    const auto split_at = static_cast<int64_t>(std::floor(static_cast<double>(n) * (1.0 - o.validation_split)));
+    if (split_at == 0 || split_at == n)
+      throw ValueError("Training data contains " + std::to_string(split_at) + " samples, which is not sufficient to " +
+                       "split it into a validation and training set as specified by `validation_split=" +
+                       std::to_string(o.validation_split) + "`. Either provide more data, or a different value for " +
+                       "the `validation_split` argument.");
+    std::vector<Tensor> vx, vy;
+    for (auto& t : xs) {
+      vx.push_back(detail::row_slice(t, split_at, n));
+      t = detail::row_slice(t, 0, split_at);
+    }
+    for (auto& t : ys) {
+      vy.push_back(detail::row_slice(t, split_at, n));
+      t = detail::row_slice(t, 0, split_at);
+    }
+    val = ValidationData(std::move(vx), std::move(vy), sw.defined() ? detail::row_slice(sw, split_at, n) : Tensor());
+    if (sw.defined()) sw = detail::row_slice(sw, 0, split_at);
+  }
+  return fit_loop(std::make_unique<detail::ArrayAdapter>(xs, true, ys, true, sw, batch_size, o.shuffle), val, o);
+}
+
 History Model::fit(const data::Dataset& dataset, FitOptions o) {
   detail::Trainer::require_compiled(*this);
   if (o.validation_split > 0.0)
@@ -580,10 +648,14 @@ History Model::fit_loop(std::unique_ptr<detail::BatchSource> train, const Valida
   if (o.validation_freq < 1)
     throw ValueError("validation_freq must be a positive integer; received " + std::to_string(o.validation_freq));
   if (val.x.defined()) detail::check_inputs(val.x, val.y, val.sample_weight, "fit (validation_data)");
+  if (!val.xs.empty()) detail::check_input_lists(val.xs, val.ys, val.sample_weight, "fit (validation_data)");
   const int64_t val_batch_size =
       check_batch_size(o.validation_batch_size ? o.validation_batch_size : o.batch_size, "validation_batch_size");
   auto make_val = [&]() -> std::unique_ptr<detail::BatchSource> {
     if (val.dataset) return std::make_unique<detail::DatasetAdapter>(*val.dataset);
+    if (!val.xs.empty())
+      return std::make_unique<detail::ArrayAdapter>(val.xs, true, val.ys, true, val.sample_weight, val_batch_size,
+                                                    false);
     return std::make_unique<detail::ArrayAdapter>(val.x, val.y, val.sample_weight, val_batch_size, false);
   };
 
@@ -680,6 +752,14 @@ std::map<std::string, double> Model::evaluate(const Tensor& x, const Tensor& y, 
   return evaluate_source(std::make_unique<detail::ArrayAdapter>(x, y, o.sample_weight, batch_size, false), o);
 }
 
+std::map<std::string, double> Model::evaluate(const Tensors& x, const Tensors& y, EvaluateOptions o) {
+  detail::Trainer::require_compiled(*this);
+  detail::check_input_lists(x, y, o.sample_weight, "evaluate");
+  const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
+  return evaluate_source(std::make_unique<detail::ArrayAdapter>(x, true, y, true, o.sample_weight, batch_size, false),
+                         o);
+}
+
 std::map<std::string, double> Model::evaluate(const data::Dataset& dataset, EvaluateOptions o) {
   detail::Trainer::require_compiled(*this);
   return evaluate_source(std::make_unique<detail::DatasetAdapter>(dataset), o);
@@ -709,6 +789,45 @@ Tensor Model::predict(const Tensor& x, PredictOptions o) {
 
 Tensor Model::predict(const data::Dataset& dataset, PredictOptions o) {
   return predict_source(std::make_unique<detail::DatasetAdapter>(dataset), o);
+}
+
+Tensors Model::predict(const Tensors& x, PredictOptions o) {
+  detail::check_input_lists(x, {}, Tensor(), "predict");
+  const int64_t batch_size = check_batch_size(o.batch_size, "batch_size");
+  return Tensors(predict_lists(
+      std::make_unique<detail::ArrayAdapter>(x, true, std::vector<Tensor>{}, true, Tensor(), batch_size, false), o));
+}
+
+std::vector<Tensor> Model::predict_lists(std::unique_ptr<detail::BatchSource> source, const PredictOptions& o) {
+  if (o.steps && *o.steps <= 0)
+    throw ValueError("steps must be a positive integer; received " + std::to_string(*o.steps));
+  const int verbose = o.verbose.resolve();
+  detail::EpochIterator it(std::move(source), o.steps, compiled() ? steps_per_execution() : 1);
+  callbacks::CallbackList cbs(
+      detail::unwrap(o.callbacks),
+      {.add_progbar = verbose != 0, .model = this, .params = {.epochs = 1, .steps = it.steps(), .verbose = verbose}});
+  std::vector<std::vector<Tensor>> outputs;  // per output, per batch
+  cbs.on_predict_begin({});
+  it.begin_epoch();
+  int64_t begin = 0;
+  while (it.next_execution(begin)) {
+    cbs.on_predict_batch_begin(begin, {});
+    int64_t ran = 0;
+    while (auto batch = it.next_batch(ran)) {
+      std::vector<Tensor> out;
+      distribute_strategy().run([&] { out = (*this)(batch->xs, false); });
+      outputs.resize(out.size());
+      for (size_t i = 0; i < out.size(); ++i) outputs[i].push_back(out[i]);
+      ++ran;
+    }
+    if (ran == 0) break;
+    cbs.on_predict_batch_end(begin + ran - 1, {});
+  }
+  cbs.on_predict_end({});
+  if (outputs.empty()) throw ValueError("predict: no batch was run; the data is empty");
+  std::vector<Tensor> result;
+  for (auto& parts : outputs) result.push_back(parts.size() == 1 ? parts[0] : ops::concatenate(parts, 0));
+  return result;
 }
 
 Tensor Model::predict_source(std::unique_ptr<detail::BatchSource> source, const PredictOptions& o) {

@@ -49,13 +49,20 @@ class InputLayerImpl : public Layer {
   /// (batch_size or -1, shape...).
   const Shape& batch_shape() const { return batch_shape_; }
   DType input_dtype() const { return input_dtype_; }
+  /// The symbolic tensor this layer feeds to a Functional model (Keras' InputLayer.output): the
+  /// same tensor on every call while it is in use.
+  Tensor output();
 
  private:
   Shape batch_shape_;
   DType input_dtype_;
+  std::weak_ptr<detail::TensorImpl> output_;
 };
+/// An InputLayer handle; converts to the layer's symbolic output, so it serves both as the first
+/// layer of a Sequential model and as a Functional model's input.
 struct InputLayer : Handle<InputLayerImpl> {
   using Handle::Handle;
+  operator Tensor() const { return (*this)->output(); }  // NOLINT: implicit, as keras.Input is a tensor
 };
 
 struct InputOptions {
@@ -63,7 +70,8 @@ struct InputOptions {
   std::optional<DType> dtype{};
   std::string name{};
 };
-/// keras.Input / keras.layers.Input: an InputLayer for samples of `shape`.
+/// keras.layers.Input: an InputLayer for samples of `shape` (the first layer of a Sequential
+/// model, or, converted to a Tensor, a Functional model's input).
 InputLayer Input(const Shape& shape, InputOptions options = {});
 
 // ---- Dense --------------------------------------------------------------------------------------------
@@ -270,3 +278,13 @@ struct Identity : Handle<IdentityImpl> {
 };
 
 }  // namespace keras::layers
+
+namespace keras {
+/// keras.Input: a symbolic tensor for samples of `shape` (batch axis left out), the start of a
+/// Functional model.
+///   auto inputs = keras::Input({784});
+///   auto outputs = keras::layers::Dense(10)(keras::layers::Dense(64, "relu")(inputs));
+///   keras::Model model(inputs, outputs);
+Tensor Input(const Shape& shape, layers::InputOptions options = {});
+}  // namespace keras
+

@@ -20,8 +20,19 @@
 /// weights with add_weight, and lists them, its sublayers' after its own, in
 /// weights() / trainable_weights() / non_trainable_weights(). The `training`
 /// flag given to the outermost call flows to every sublayer called inside it.
+///
+/// Layers of several inputs or outputs (Add, Concatenate, an RNN with
+/// return_state) override call_multi() and are called with a list:
+///   std::vector<keras::Tensor> out = keras::layers::Add()({a, b});
+/// Called on symbolic tensors that come from keras::Input, a layer records the
+/// call (the Functional API): keras::Model(inputs, outputs) replays the record.
+///
+/// Masks (Keras' _keras_mask) ride on tensors: a layer that supports masking
+/// passes compute_mask()'s result on to its output; call() reads the mask of
+/// its inputs with input_mask().
 #include <concepts>
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
@@ -72,7 +83,32 @@ struct InputSpec {
   std::map<int, int64_t> axes{};
 };
 
-class Layer {
+/// One tensor or a list of them: what a layer of several inputs or outputs takes and returns, a
+/// Functional model's inputs and outputs. `x` is one tensor; `{a, b}` and `Tensors{x}` are lists
+/// (Keras' [a, b], [x]). Converts to a Tensor when it holds exactly one.
+class Tensors : public std::vector<Tensor> {
+ public:
+  Tensors() = default;
+  Tensors(const Tensor& tensor) : std::vector<Tensor>{tensor}, single_(true) {}      // NOLINT: implicit
+  Tensors(std::vector<Tensor> tensors) : std::vector<Tensor>(std::move(tensors)) {}  // NOLINT
+  Tensors(std::initializer_list<Tensor> tensors) : std::vector<Tensor>(tensors) {}   // NOLINT
+  /// Given as one tensor rather than a list.
+  bool single() const { return single_; }
+  /// The only tensor; keras::ValueError when there are several (or none).
+  operator Tensor() const;  // NOLINT: implicit, so `Tensor y = Add()({a, b});` reads as in Keras
+
+ private:
+  bool single_ = false;
+};
+
+/// The mask attached to a tensor by a layer (Keras' keras.backend.get_keras_mask), or an undefined
+/// tensor when there is none.
+Tensor get_keras_mask(const Tensor& x);
+/// Attaches a mask (boolean, the tensor's shape without its last axis for sequences) to a tensor;
+/// an undefined mask removes it.
+void set_keras_mask(const Tensor& x, const Tensor& mask);
+
+class Layer : public std::enable_shared_from_this<Layer> {
  public:
   /// `default_name` is the auto-name prefix ("dense"); empty: the snake-cased class_name().
   explicit Layer(LayerOptions options = {}, std::string default_name = "");
@@ -83,6 +119,10 @@ class Layer {
   /// Builds on the first call, checks the input spec, runs call() and collects the activity
   /// regularization loss. `training` unset: the value of the enclosing call, else false.
   Tensor operator()(const Tensor& inputs, std::optional<bool> training = std::nullopt);
+  /// Calls the layer on a list of inputs (`layer({a, b})`; `layer(keras::Tensors{x})` for one
+  /// input of a layer with several outputs) and returns every output. Builds with build_multi()
+  /// on the first call.
+  Tensors operator()(const std::vector<Tensor>& inputs, std::optional<bool> training = std::nullopt);
 
   /// Creates the weights for inputs of this shape (batch axis first). The base marks the layer built.
   virtual void build(const Shape& input_shape);
@@ -91,6 +131,22 @@ class Layer {
   /// The output shape for an input shape (batch dimension -1 allowed). The default traces call()
   /// on a symbolic input.
   virtual Shape compute_output_shape(const Shape& input_shape);
+  /// Several inputs or outputs: the computation. The default hands a single input to call().
+  virtual std::vector<Tensor> call_multi(const std::vector<Tensor>& inputs, bool training);
+  /// Builds for several inputs. The default builds for a single input's shape.
+  virtual void build_multi(const std::vector<Shape>& input_shapes);
+  /// The output shapes for several inputs. The default traces call_multi() on symbolic inputs.
+  virtual std::vector<Shape> compute_output_shape_multi(const std::vector<Shape>& input_shapes);
+
+  /// Whether the layer passes its input's mask on (Keras' supports_masking).
+  bool supports_masking() const { return supports_masking_; }
+  /// The output's mask (Keras' compute_mask): by default `mask` itself when the layer supports
+  /// masking, else none.
+  virtual Tensor compute_mask(const Tensor& inputs, const Tensor& mask);
+  /// The masks of several outputs. The default: a single input's compute_mask() for the first
+  /// output; none for several inputs.
+  virtual std::vector<Tensor> compute_mask_multi(const std::vector<Tensor>& inputs, const std::vector<Tensor>& masks);
+
   /// Keras' class name ("Dense").
   virtual std::string class_name() const { return "Layer"; }
   /// The layer's constructor arguments as Keras' get_config() names them: name, trainable, dtype,
@@ -145,6 +201,10 @@ class Layer {
 
   /// Runs build() once for this shape (Keras' maybe_build); later calls do nothing.
   void maybe_build(const Shape& input_shape);
+  /// Runs build_multi() once (a single shape goes to maybe_build).
+  void maybe_build_multi(const std::vector<Shape>& input_shapes);
+  /// How many times the layer was called on Functional API tensors (Keras' len(_inbound_nodes)).
+  int inbound_node_count() const { return inbound_node_count_; }
 
   /// Tracks a sublayer under an attribute name (the name weights files use) and returns it.
   template <class H>
@@ -159,6 +219,9 @@ class Layer {
  protected:
   void set_input_spec(InputSpec spec) { input_spec_ = std::move(spec); }
   void set_built(bool built) { built_ = built; }
+  void set_supports_masking(bool value) { supports_masking_ = value; }
+  /// During call(): the mask of input `index` (Keras' `mask` argument), or an undefined tensor.
+  Tensor input_mask(size_t index = 0) const;
   /// Untracks every sublayer (Sequential.pop and rebuilding).
   void clear_tracked_layers();
   /// The regularizer, if any, of an add_weight variable; activity regularizer of the layer.
@@ -171,6 +234,7 @@ class Layer {
     bool created_trainable = true;  // add_weight's `trainable`: the saving order's partition
   };
   void check_input_compatibility(const Tensor& x) const;
+  std::vector<Tensor> invoke(const std::vector<Tensor>& inputs, std::optional<bool> training, bool single);
   void collect_losses(std::vector<Tensor>& out) const;
   void clear_losses();
 
@@ -179,8 +243,13 @@ class Layer {
   DType dtype_ = DType::float32;
   bool trainable_ = true;
   bool built_ = false;
+  bool supports_masking_ = false;
+  bool warned_mask_ = false;
+  int inbound_node_count_ = 0;
+  const std::vector<Tensor>* call_masks_ = nullptr;  // the masks of the call in progress
   std::optional<InputSpec> input_spec_;
   std::optional<Shape> build_input_shape_;
+  std::optional<std::vector<Shape>> build_input_shapes_;
   std::optional<Shape> last_output_shape_;
   std::vector<WeightEntry> weights_;
   std::vector<Tensor> losses_;
@@ -222,6 +291,10 @@ class Handle {
 
   /// Calls the layer (build on first call).
   Tensor operator()(const Tensor& inputs, std::optional<bool> training = std::nullopt) const {
+    return (*ptr_)(inputs, training);
+  }
+  /// Calls a layer on a list of inputs (see Layer::operator()).
+  Tensors operator()(const std::vector<Tensor>& inputs, std::optional<bool> training = std::nullopt) const {
     return (*ptr_)(inputs, training);
   }
 

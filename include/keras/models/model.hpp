@@ -18,8 +18,10 @@
 /// the metrics' results over every batch since the last reset, never an
 /// average of per-batch values. The "loss" metric weights each batch by its
 /// size, as Keras' loss tracker does.
+#include <concepts>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <optional>
@@ -43,6 +45,10 @@ struct Batch {
   Tensor x{};
   Tensor y{};
   Tensor sample_weight{};
+  /// Data given as lists (a model of several inputs or outputs): every input / target in the
+  /// model's order; x / y are then undefined.
+  std::vector<Tensor> xs{};
+  std::vector<Tensor> ys{};
 };
 
 /// What a step returns: metric name -> value (0-d tensors, read when the logs are needed).
@@ -77,12 +83,55 @@ class JitCompile {
   int value_ = -1;
 };
 
+/// A compile argument given per output: one value (for every output), a list by output position
+/// (`{"mse", "sparse_categorical_crossentropy"}`) or output name -> value (`{{"reg", "mse"}}`), as
+/// Keras takes a value, a list or a dict.
+template <class T>
+class PerOutput {
+ public:
+  PerOutput() = default;
+  template <class U>
+  requires(std::constructible_from<T, U&&> && !std::same_as<std::remove_cvref_t<U>, PerOutput>) PerOutput(U&& value)
+      : values_{T(std::forward<U>(value))}, single_(true) {}                 // NOLINT: implicit
+  PerOutput(std::initializer_list<T> by_position) : values_(by_position) {}  // NOLINT
+  PerOutput(std::initializer_list<std::pair<const char*, T>> by_name) {      // NOLINT
+    for (const auto& [name, value] : by_name) {
+      names_.emplace_back(name);
+      values_.push_back(value);
+    }
+  }
+  PerOutput(std::vector<T> by_position) : values_(std::move(by_position)) {}  // NOLINT
+  PerOutput(const std::map<std::string, T>& by_name) {                        // NOLINT
+    for (const auto& [name, value] : by_name) {
+      names_.push_back(name);
+      values_.push_back(value);
+    }
+  }
+  bool empty() const { return values_.empty(); }
+  /// One value, not a list.
+  bool single() const { return single_; }
+  /// Keyed by output name.
+  bool by_name() const { return !names_.empty(); }
+  const std::vector<T>& values() const { return values_; }
+  const std::vector<std::string>& names() const { return names_; }
+
+ private:
+  std::vector<T> values_;
+  std::vector<std::string> names_;
+  bool single_ = false;
+};
+
 struct CompileOptions {
   optimizers::OptimizerArg optimizer = "rmsprop";
-  losses::LossArg loss{};
-  /// One weight per output (a single-output model takes one value).
-  std::vector<double> loss_weights{};
+  /// One loss (applied to every output), one per output by position, or output name -> loss.
+  PerOutput<losses::LossArg> loss{};
+  /// The weight of each output's loss in the total (by position or by output name); default 1.
+  PerOutput<double> loss_weights{};
+  /// The metrics of a single-output model.
   std::vector<metrics::MetricArg> metrics{};
+  /// A model of several outputs: output name -> its metrics (Keras' metrics={"cls": ["accuracy"]});
+  /// logged as "<output>_<metric>".
+  std::map<std::string, std::vector<metrics::MetricArg>> output_metrics{};
   /// Metrics that take the sample weights (and class weights).
   std::vector<metrics::MetricArg> weighted_metrics{};
   bool run_eagerly = false;
@@ -97,11 +146,16 @@ struct ValidationData {
   ValidationData(Tensor x_, Tensor y_, Tensor sample_weight_ = {})
       : x(std::move(x_)), y(std::move(y_)), sample_weight(std::move(sample_weight_)) {}
   ValidationData(data::Dataset ds) : dataset(std::move(ds)) {}  // NOLINT: implicit, as Keras takes a dataset
+  /// Lists of inputs and targets (a model of several inputs or outputs).
+  ValidationData(std::vector<Tensor> xs_, std::vector<Tensor> ys_, Tensor sample_weight_ = {})
+      : sample_weight(std::move(sample_weight_)), xs(std::move(xs_)), ys(std::move(ys_)) {}
   Tensor x{};
   Tensor y{};
   Tensor sample_weight{};
   std::optional<data::Dataset> dataset{};
-  bool defined() const { return x.defined() || dataset.has_value(); }
+  std::vector<Tensor> xs{};
+  std::vector<Tensor> ys{};
+  bool defined() const { return x.defined() || !xs.empty() || dataset.has_value(); }
 };
 
 struct FitOptions {
@@ -159,6 +213,7 @@ namespace detail {
 class Trainer;
 class BatchSource;
 struct CompiledState;
+struct FunctionalGraph;
 }  // namespace detail
 
 /// Options of Model::save_weights.
@@ -176,8 +231,28 @@ struct LoadWeightsOptions {
 class Model : public Layer {
  public:
   explicit Model(ModelOptions options = {});
+  /// A Functional model: the layer calls recorded from `inputs` (keras::Input tensors) to
+  /// `outputs`, replayed on each call. Layers are shared with the graph (and with any other model
+  /// that calls them).
+  ///   auto a = keras::Input({4}), b = keras::Input({3});
+  ///   auto h = keras::layers::Dense(8, "relu")(keras::layers::Concatenate()({a, b}));
+  ///   keras::Model model({a, b}, {keras::layers::Dense(1)(h), keras::layers::Dense(3)(h)});
+  Model(const Tensors& inputs, const Tensors& outputs, ModelOptions options = {});
   ~Model() override;
-  std::string class_name() const override { return "Model"; }
+  /// "Functional" for a Functional model, else "Model".
+  std::string class_name() const override;
+
+  /// A Functional model's graph (false for a subclassed model).
+  bool is_functional() const { return functional_ != nullptr; }
+  /// A Functional model's symbolic inputs / outputs and their names (the producing layers').
+  std::vector<Tensor> inputs() const;
+  std::vector<Tensor> outputs() const;
+  std::vector<std::string> input_names() const;
+  std::vector<std::string> output_names() const;
+
+  /// A Functional model runs its graph; a subclass overrides call().
+  Tensor call(const Tensor& inputs, bool training) override;
+  std::vector<Tensor> call_multi(const std::vector<Tensor>& inputs, bool training) override;
 
   /// The model's layers (Keras' `model.layers`): the tracked sublayers; Sequential lists its own.
   virtual std::vector<std::shared_ptr<Layer>> layers() const { return sublayers(); }
@@ -200,10 +275,16 @@ class Model : public Layer {
   /// From a batched dataset of (x, y) or (x, y, sample_weight) elements (batch_size, shuffle,
   /// class_weight and sample_weight do not apply: the dataset decides).
   History fit(const data::Dataset& dataset, FitOptions options = {});
+  /// Several inputs and/or outputs: one array per input and per output, in the model's order
+  /// (`model.fit({x_a, x_b}, {y_reg, y_cls})`).
+  History fit(const Tensors& x, const Tensors& y, FitOptions options = {});
   std::map<std::string, double> evaluate(const Tensor& x, const Tensor& y, EvaluateOptions options = {});
+  std::map<std::string, double> evaluate(const Tensors& x, const Tensors& y, EvaluateOptions options = {});
   std::map<std::string, double> evaluate(const data::Dataset& dataset, EvaluateOptions options = {});
   Tensor predict(const Tensor& x, PredictOptions options = {});
   Tensor predict(const data::Dataset& dataset, PredictOptions options = {});
+  /// Every output of a model of several inputs or outputs, one array per output.
+  Tensors predict(const Tensors& x, PredictOptions options = {});
   /// One training step on one batch; returns the metrics' results (not reset in between calls,
   /// as Keras with reset_metrics=true resets before: this resets first).
   std::map<std::string, double> train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = {},
@@ -269,10 +350,18 @@ class Model : public Layer {
   friend class detail::Trainer;
   /// The metrics' results when a step returned exactly their names, else the step's logs.
   Logs get_metrics_result_or(const Logs& logs);
+  /// The default steps of a model given lists, or of several outputs.
+  Logs multi_step(const Batch& batch, bool training);
+  Tensor compute_output_losses(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred,
+                               const Tensor& sample_weight);
+  Logs compute_output_metrics(const std::vector<Tensor>& y, const std::vector<Tensor>& y_pred,
+                              const Tensor& sample_weight);
+  std::vector<Tensor> predict_lists(std::unique_ptr<detail::BatchSource> source, const PredictOptions& o);
   History fit_loop(std::unique_ptr<detail::BatchSource> train, const ValidationData& val, const FitOptions& o);
   std::map<std::string, double> evaluate_source(std::unique_ptr<detail::BatchSource> source, const EvaluateOptions& o);
   Tensor predict_source(std::unique_ptr<detail::BatchSource> source, const PredictOptions& o);
   std::unique_ptr<detail::CompiledState> state_;
+  std::shared_ptr<const detail::FunctionalGraph> functional_;
   distribute::Strategy* strategy_;
   std::shared_ptr<History> history_;
 };

@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include "keras/layers/core.hpp"
+#include "keras/graph.hpp"
 #include "keras/ops.hpp"
+#include "layers/layer_node.hpp"
 
 namespace keras::layers {
 
@@ -43,6 +45,21 @@ InputLayerImpl::InputLayerImpl(const Shape& shape, std::optional<int64_t> batch_
     : InputLayerImpl(Options{.shape = shape, .batch_size = batch_size}) {}
 
 Tensor InputLayerImpl::call(const Tensor& inputs, bool) { return inputs; }
+
+Tensor InputLayerImpl::output() {
+  if (auto impl = output_.lock()) return Tensor(impl);
+  Tensor t = graph::placeholder(batch_shape_, input_dtype_, name());
+  auto node = std::make_shared<detail::LayerNode>();
+  node->layer = weak_from_this().lock();
+  if (!node->layer)
+    throw ValueError("InputLayer '" + name() + "' must be held by a handle (keras::layers::Input) to give its output");
+  node->output_shapes = {batch_shape_};
+  node->output_dtypes = {input_dtype_};
+  t.impl()->keras_history = node;
+  t.impl()->keras_history_index = 0;
+  output_ = t.impl_ptr();
+  return t;
+}
 
 nlohmann::json InputLayerImpl::get_config() const {
   nlohmann::json c = nlohmann::json::object();
@@ -298,3 +315,7 @@ IdentityImpl::IdentityImpl(Options o)
 Tensor IdentityImpl::call(const Tensor& inputs, bool) { return inputs; }
 
 }  // namespace keras::layers
+
+namespace keras {
+Tensor Input(const Shape& shape, layers::InputOptions options) { return layers::Input(shape, std::move(options)); }
+}  // namespace keras
