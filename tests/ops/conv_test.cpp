@@ -206,6 +206,58 @@ TEST(PoolValues, MaxGradientGoesToTheFirstMaximum) {
   }
 }
 
+// Max pooling forward and backward against plain loops written here, on inputs
+// with many ties (values from {-1, 0, 1, 2}): overlapping and disjoint windows,
+// positions no window covers (5 and 7 are odd for pool 2), "same" padding, and a
+// channel count that is not a multiple of the vector width.
+TEST(PoolValues, MaxMatchesNaiveLoopsWithTies) {
+  struct Case {
+    int64_t k0, k1, s0, s1;
+    bool same;
+  };
+  const int64_t N = 2, H = 5, W = 7, C = 11;
+  for (const Case& c : {Case{2, 2, 2, 2, false}, Case{3, 2, 2, 1, false}, Case{3, 3, 2, 2, true},
+                        Case{2, 3, 3, 3, false}, Case{1, 1, 1, 1, false}}) {
+    for (DType d : {DType::float32, DType::float64}) {
+      SCOPED_TRACE(std::to_string(c.k0) + "x" + std::to_string(c.k1) + " / " + std::to_string(c.s0) + "x" +
+                   std::to_string(c.s1) + (c.same ? " same " : " valid ") + std::string(dtype_name(d)));
+      std::vector<double> xv(static_cast<size_t>(N * H * W * C));
+      for (size_t i = 0; i < xv.size(); ++i) xv[i] = static_cast<double>((i * 7919 + i / 5) % 4) - 1;
+      const int64_t OH = c.same ? (H + c.s0 - 1) / c.s0 : (H - c.k0) / c.s0 + 1;
+      const int64_t OW = c.same ? (W + c.s1 - 1) / c.s1 : (W - c.k1) / c.s1 + 1;
+      const int64_t pt = c.same ? std::max<int64_t>((OH - 1) * c.s0 + c.k0 - H, 0) / 2 : 0;
+      const int64_t pl = c.same ? std::max<int64_t>((OW - 1) * c.s1 + c.k1 - W, 0) / 2 : 0;
+      std::vector<double> dyv(static_cast<size_t>(N * OH * OW * C));
+      for (size_t i = 0; i < dyv.size(); ++i) dyv[i] = 1 + static_cast<double>(i % 13);
+      std::vector<double> want_y(dyv.size()), want_dx(xv.size(), 0.0);
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t oh = 0; oh < OH; ++oh)
+          for (int64_t ow = 0; ow < OW; ++ow)
+            for (int64_t ch = 0; ch < C; ++ch) {
+              double best = 0;
+              int64_t arg = -1;
+              for (int64_t i = oh * c.s0 - pt; i < oh * c.s0 - pt + c.k0; ++i)
+                for (int64_t j = ow * c.s1 - pl; j < ow * c.s1 - pl + c.k1; ++j) {
+                  if (i < 0 || i >= H || j < 0 || j >= W) continue;
+                  const int64_t at = ((n * H + i) * W + j) * C + ch;
+                  if (arg < 0 || xv[static_cast<size_t>(at)] > best) best = xv[static_cast<size_t>(at)], arg = at;
+                }
+              const size_t yo = static_cast<size_t>(((n * OH + oh) * OW + ow) * C + ch);
+              want_y[yo] = best;
+              want_dx[static_cast<size_t>(arg)] += dyv[yo];
+            }
+      Tensor x = ops::cast(Tensor(xv, Shape{N, H, W, C}), d);
+      Tensor dy = ops::cast(Tensor(dyv, Shape{N, OH, OW, C}), d);
+      GradientTape tape;
+      tape.watch(x);
+      Tensor y = ops::max_pool(x, IntTuple{c.k0, c.k1}, IntTuple{c.s0, c.s1}, c.same ? "same" : "valid");
+      Tensor dx = tape.gradient(ops::sum(ops::multiply(y, dy)), x);
+      EXPECT_EQ(f64(y).to_vector<double>(), want_y);
+      EXPECT_EQ(f64(dx).to_vector<double>(), want_dx);
+    }
+  }
+}
+
 TEST(ConvValues, EmptyBatch) {
   Tensor x = ops::zeros({0, 5, 5, 3});
   EXPECT_EQ(ops::conv(x, ops::ones({3, 3, 3, 2})).shape(), (Shape{0, 3, 3, 2}));

@@ -1,5 +1,7 @@
 #include "backend/cpu/conv.hpp"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cstring>
 #include <limits>
@@ -7,6 +9,7 @@
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
 #include <vector>
 
@@ -155,42 +158,128 @@ void loop_conv_backward_weights(const ConvGeom& g, const T* x, const T* dy, T* d
         kNone);
 }
 
+// ---- max pooling (every dtype and mode: exact, so one implementation) ----------------------------
+//
+// Channels are the inner loop (contiguous in channels_last), so the loops
+// vectorize over C. The maximum of a window ignores NaNs (x > m ? x : m from
+// -inf); the backward pass sends each window's dy to its first maximum: the
+// first tap, replaced only by a strictly greater one (so a NaN first tap keeps
+// it). These are the rules the reference loops followed.
+
+// The input range [lo, hi) of the window of output o along one dim, clipped to the input.
+struct Span {
+  int64_t lo, hi;
+};
+inline Span window(const Wide& w, int d, int64_t o) {
+  const int64_t start = o * w.s[d] - w.pl[d];
+  return {std::max<int64_t>(start, 0), std::min<int64_t>(start + w.k[d], w.in[d])};
+}
+
+// Below this many tap visits (input elements read) a pooling runs on one
+// thread: waking the OpenMP team costs a few microseconds (as elementwise.cpp).
+constexpr int64_t kPoolParallelWork = 32768;
+
+int64_t pool_work(const PoolGeom& g) { return g.N * spatial(g.out, g.nsp) * spatial(g.k, g.nsp) * g.C; }
+
 template <class T>
-void loop_max_pool_forward(const PoolGeom& g, const T* x, T* y) {
-  const Wide wd = widen(g);
-  const int64_t C = g.C;
-#pragma omp parallel for schedule(static)
-  for (int64_t n = 0; n < g.N; ++n)
-    for_each_tap(
-        wd, n, [&](int64_t yp) { std::fill(y + yp * C, y + (yp + 1) * C, -std::numeric_limits<T>::infinity()); },
-        [&](int64_t xp, int64_t, int64_t yp) {
-          for (int64_t c = 0; c < C; ++c) y[yp * C + c] = std::max(y[yp * C + c], x[xp * C + c]);
-        },
-        kNone);
+void fast_max_pool_forward(const PoolGeom& g, const T* x, T* y) {
+  const Wide w = widen(g);
+  const int64_t C = g.C, rows = g.N * w.out[0] * w.out[1];
+#pragma omp parallel for schedule(static) if (pool_work(g) >= kPoolParallelWork)
+  for (int64_t r = 0; r < rows; ++r) {
+    const int64_t o1 = r % w.out[1], o0 = (r / w.out[1]) % w.out[0], n = r / (w.out[1] * w.out[0]);
+    const Span s0 = window(w, 0, o0), s1 = window(w, 1, o1);
+    for (int64_t o2 = 0; o2 < w.out[2]; ++o2) {
+      const Span s2 = window(w, 2, o2);
+      T* __restrict yr = y + (r * w.out[2] + o2) * C;
+      for (int64_t c = 0; c < C; ++c) yr[c] = -std::numeric_limits<T>::infinity();
+      for (int64_t i0 = s0.lo; i0 < s0.hi; ++i0)
+        for (int64_t i1 = s1.lo; i1 < s1.hi; ++i1)
+          for (int64_t i2 = s2.lo; i2 < s2.hi; ++i2) {
+            const T* __restrict xr = x + (((n * w.in[0] + i0) * w.in[1] + i1) * w.in[2] + i2) * C;
+            for (int64_t c = 0; c < C; ++c) yr[c] = xr[c] > yr[c] ? xr[c] : yr[c];
+          }
+    }
+  }
 }
 
 template <class T>
-void loop_max_pool_backward(const PoolGeom& g, const T* x, const T* dy, T* dx) {
-  const Wide wd = widen(g);
-  const int64_t C = g.C, per_n = spatial(g.in, g.nsp) * C;
-#pragma omp parallel for schedule(static)
-  for (int64_t n = 0; n < g.N; ++n) {
-    std::vector<T> best(static_cast<size_t>(C));
-    std::vector<int64_t> arg(static_cast<size_t>(C));
-    std::fill(dx + n * per_n, dx + (n + 1) * per_n, T{});
-    for_each_tap(
-        wd, n,
-        [&](int64_t) {
-          std::fill(best.begin(), best.end(), -std::numeric_limits<T>::infinity());
-          std::fill(arg.begin(), arg.end(), -1);
-        },
-        [&](int64_t xp, int64_t, int64_t) {
-          for (int64_t c = 0; c < C; ++c)  // strictly greater: the first maximum wins
-            if (x[xp * C + c] > best[c] || arg[c] < 0) best[c] = x[xp * C + c], arg[c] = xp;
-        },
-        [&](int64_t yp) {
-          for (int64_t c = 0; c < C; ++c) dx[arg[c] * C + c] += dy[yp * C + c];
-        });
+void fast_max_pool_backward(const PoolGeom& g, const T* x, const T* dy, T* dx) {
+  using Index = std::conditional_t<sizeof(T) == 4, int32_t, int64_t>;  // the width of T, to vectorize the selects
+  const Wide w = widen(g);
+  const int64_t C = g.C, per_n = w.in[0] * w.in[1] * w.in[2] * C;
+  // Windows that do not overlap (stride >= pool size along every dim) write each
+  // input position at most once: dx is written directly, no zeroing and summing,
+  // except positions no window covers.
+  bool disjoint = true;
+  std::vector<char> covered[3];
+  for (int d = 0; d < 3; ++d) {
+    disjoint = disjoint && w.s[d] >= w.k[d];
+    covered[d].assign(static_cast<size_t>(w.in[d]), 0);
+    for (int64_t o = 0; o < w.out[d]; ++o) {
+      const Span s = window(w, d, o);
+      for (int64_t i = s.lo; i < s.hi; ++i) covered[d][static_cast<size_t>(i)] = 1;
+    }
+  }
+#pragma omp parallel if (pool_work(g) >= kPoolParallelWork)
+  {
+    std::vector<T> best_v(static_cast<size_t>(C));
+    std::vector<Index> arg_v(static_cast<size_t>(C));
+    T* __restrict best = best_v.data();
+    Index* __restrict arg = arg_v.data();
+#pragma omp for schedule(static)
+    for (int64_t n = 0; n < g.N; ++n) {
+      T* dxn = dx + n * per_n;
+      if (!disjoint) {
+        std::fill(dxn, dxn + per_n, T{});
+      } else {
+        for (int64_t i0 = 0; i0 < w.in[0]; ++i0)
+          for (int64_t i1 = 0; i1 < w.in[1]; ++i1) {
+            T* row = dxn + (i0 * w.in[1] + i1) * w.in[2] * C;
+            if (!covered[0][static_cast<size_t>(i0)] || !covered[1][static_cast<size_t>(i1)]) {
+              std::fill(row, row + w.in[2] * C, T{});
+              continue;
+            }
+            for (int64_t i2 = 0; i2 < w.in[2]; ++i2)
+              if (!covered[2][static_cast<size_t>(i2)]) std::fill(row + i2 * C, row + (i2 + 1) * C, T{});
+          }
+      }
+      for (int64_t o0 = 0; o0 < w.out[0]; ++o0)
+        for (int64_t o1 = 0; o1 < w.out[1]; ++o1)
+          for (int64_t o2 = 0; o2 < w.out[2]; ++o2) {
+            const Span s0 = window(w, 0, o0), s1 = window(w, 1, o1), s2 = window(w, 2, o2);
+            const T* __restrict dyr = dy + (((n * w.out[0] + o0) * w.out[1] + o1) * w.out[2] + o2) * C;
+            auto at = [&](int64_t i0, int64_t i1, int64_t i2) { return ((i0 * w.in[1] + i1) * w.in[2] + i2) * C; };
+            // Pass 1: each channel's first maximum, as a tap number.
+            Index t = 0;
+            for (int64_t i0 = s0.lo; i0 < s0.hi; ++i0)
+              for (int64_t i1 = s1.lo; i1 < s1.hi; ++i1)
+                for (int64_t i2 = s2.lo; i2 < s2.hi; ++i2, ++t) {
+                  const T* __restrict xr = x + n * per_n + at(i0, i1, i2);
+                  if (t == 0) {
+                    for (int64_t c = 0; c < C; ++c) best[c] = xr[c], arg[c] = 0;
+                  } else {
+                    for (int64_t c = 0; c < C; ++c) {
+                      const bool gt = xr[c] > best[c];
+                      best[c] = gt ? xr[c] : best[c];
+                      arg[c] = gt ? t : arg[c];
+                    }
+                  }
+                }
+            // Pass 2: dy to the first maximum, zero to the other taps (or, when
+            // windows overlap, dy added to the first maximum).
+            t = 0;
+            for (int64_t i0 = s0.lo; i0 < s0.hi; ++i0)
+              for (int64_t i1 = s1.lo; i1 < s1.hi; ++i1)
+                for (int64_t i2 = s2.lo; i2 < s2.hi; ++i2, ++t) {
+                  T* __restrict dxr = dxn + at(i0, i1, i2);
+                  if (disjoint)
+                    for (int64_t c = 0; c < C; ++c) dxr[c] = arg[c] == t ? dyr[c] : T{};
+                  else
+                    for (int64_t c = 0; c < C; ++c) dxr[c] += arg[c] == t ? dyr[c] : T{};
+                }
+          }
+    }
   }
 }
 
@@ -243,8 +332,8 @@ using Dims = memory::dims;
 // Per-thread buffers: scratchpads, and weights in the primitive's layout.
 // Primitives use a user scratchpad so that a cached one may run on any thread.
 struct Buffers {
-  std::vector<char> scratch, scratch2, ws;
-  std::vector<float> weights, tmp;
+  std::vector<char> scratch, scratch2;
+  std::vector<float> weights;
 };
 Buffers& buffers() {
   static thread_local Buffers b;
@@ -309,6 +398,19 @@ dnnl::primitive_attr user_scratch() {
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
   return attr;
 }
+
+// Limits oneDNN to the calling thread while in scope. For the kernel reorders
+// (some thousand floats): waking the OpenMP team costs more than the copy (on
+// the 2-core VM, 0.15 to 0.3 ms on two threads against 0.03 ms on one for the
+// 64x32x3x3 kernel, and a whole time slice when the machine is busy). oneDNN
+// reads omp_get_max_threads() when a reorder is created and when it runs.
+struct OneThread {
+  int n = omp_get_max_threads();
+  OneThread() { omp_set_num_threads(1); }
+  ~OneThread() { omp_set_num_threads(n); }
+  OneThread(const OneThread&) = delete;
+  OneThread& operator=(const OneThread&) = delete;
+};
 
 enum class ConvKind { Forward, BackwardData, BackwardWeights };
 
@@ -404,6 +506,7 @@ std::shared_ptr<const ConvPrim> create_conv(const ConvKey& key) {
     }
     p->reorder = p->prim_w_md != p->user_w_md;
     if (p->reorder) {
+      OneThread one;
       const bool to_user = key.kind == ConvKind::BackwardWeights;
       dnnl::reorder::primitive_desc rpd(eng, to_user ? p->prim_w_md : p->user_w_md, eng,
                                         to_user ? p->user_w_md : p->prim_w_md, attr);
@@ -434,6 +537,12 @@ void run(const dnnl::primitive& prim, const std::unordered_map<int, memory>& arg
   stream().wait();
 }
 
+// A kernel reorder, on one thread (see OneThread).
+void run_on_one_thread(const dnnl::primitive& prim, const std::unordered_map<int, memory>& args) {
+  OneThread one;
+  run(prim, args);
+}
+
 // Runs one convolution on oneDNN; false if oneDNN declined it. The pointers
 // are, by kind: Forward (x, w, y), BackwardData (dy, w, dx), BackwardWeights
 // (x, dy, dw).
@@ -449,7 +558,7 @@ bool dnnl_conv(ConvKind kind, const ConvGeom& g, const void* a, const void* b, v
   memory prim_w = p->reorder ? memory(p->prim_w_md, eng, sized(buf.weights, p->prim_w_md.get_size())) : user_w;
   auto reorder = [&](memory& from, memory& to) {
     memory rs(p->reorder_scratch_md, eng, sized(buf.scratch2, p->reorder_scratch_md.get_size()));
-    run(p->w_reorder, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}, {DNNL_ARG_SCRATCHPAD, rs}});
+    run_on_one_thread(p->w_reorder, {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}, {DNNL_ARG_SCRATCHPAD, rs}});
   };
   switch (kind) {
     case ConvKind::Forward: {
@@ -481,9 +590,9 @@ bool dnnl_conv(ConvKind kind, const ConvGeom& g, const void* a, const void* b, v
   return true;
 }
 
-// ---- pooling on oneDNN ----
+// ---- average pooling on oneDNN (max pooling is fast_max_pool_*) ----
 
-enum class PoolKind { MaxForward, MaxBackward, AvgForward, AvgBackward };
+enum class PoolKind { AvgForward, AvgBackward };
 
 struct PoolKey {
   PoolKind kind;
@@ -494,12 +603,12 @@ struct PoolKeyHash {
   size_t operator()(const PoolKey& k) const { return hash_geom(static_cast<int>(k.kind), k.g); }
 };
 
-// MaxBackward holds two primitives: a training forward (to find each
-// window's maximum, kept in the workspace) and the backward itself.
+// AvgBackward holds the forward's primitive descriptor's primitive too (the
+// backward's hint); only the backward runs.
 struct PoolPrim {
   bool ok = false;
   dnnl::primitive fwd, bwd;
-  memory::desc src_md, dst_md, ws_md, fwd_scratch_md, bwd_scratch_md;
+  memory::desc src_md, dst_md, fwd_scratch_md, bwd_scratch_md;
 };
 
 std::unordered_map<PoolKey, std::shared_ptr<const PoolPrim>, PoolKeyHash> pool_cache;
@@ -513,9 +622,8 @@ std::shared_ptr<const PoolPrim> create_pool(const PoolKey& key) {
     p->dst_md = act_md(g.N, g.C, g.out, g.nsp);
     const Dims strides = vec(g.stride, g.nsp), kernel = vec(g.k, g.nsp);
     const Dims pl = vec(g.pad_l, g.nsp), pr = vec(g.pad_r, g.nsp);
-    const bool is_max = key.kind == PoolKind::MaxForward || key.kind == PoolKind::MaxBackward;
-    const auto alg = is_max ? dnnl::algorithm::pooling_max : dnnl::algorithm::pooling_avg_exclude_padding;
-    const bool backward = key.kind == PoolKind::MaxBackward || key.kind == PoolKind::AvgBackward;
+    const auto alg = dnnl::algorithm::pooling_avg_exclude_padding;
+    const bool backward = key.kind == PoolKind::AvgBackward;
     const auto prop = backward ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
     const auto attr = user_scratch();
     dnnl::pooling_forward::primitive_desc fwd(
@@ -523,7 +631,6 @@ std::shared_ptr<const PoolPrim> create_pool(const PoolKey& key) {
     p->fwd = dnnl::pooling_forward(fwd);
     p->fwd_scratch_md = fwd.scratchpad_desc();
     if (backward) {
-      if (is_max) p->ws_md = fwd.workspace_desc();
       dnnl::pooling_backward::primitive_desc bwd(
           dnnl::pooling_backward::desc(alg, p->src_md, p->dst_md, strides, kernel, pl, pr), attr, eng, fwd);
       p->bwd = dnnl::pooling_backward(bwd);
@@ -536,30 +643,17 @@ std::shared_ptr<const PoolPrim> create_pool(const PoolKey& key) {
   return p;
 }
 
-// Pointers by kind: MaxForward / AvgForward (x, -, y), MaxBackward (x, dy, dx),
-// AvgBackward (-, dy, dx).
+// Pointers by kind: AvgForward (x, -, y), AvgBackward (-, dy, dx).
 bool dnnl_pool(PoolKind kind, const PoolGeom& g, const void* x, const void* dy, void* out) {
   auto p = lookup(pool_cache, PoolKey{kind, g}, create_pool);
   if (!p->ok) return false;
   const auto& eng = engine();
   Buffers& buf = buffers();
-  memory fs(p->fwd_scratch_md, eng, sized(buf.scratch, p->fwd_scratch_md.get_size()));
   switch (kind) {
-    case PoolKind::MaxForward:
     case PoolKind::AvgForward: {
+      memory fs(p->fwd_scratch_md, eng, sized(buf.scratch, p->fwd_scratch_md.get_size()));
       memory src(p->src_md, eng, const_cast<void*>(x)), dst(p->dst_md, eng, out);
       run(p->fwd, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}, {DNNL_ARG_SCRATCHPAD, fs}});
-      break;
-    }
-    case PoolKind::MaxBackward: {
-      memory src(p->src_md, eng, const_cast<void*>(x));
-      memory y(p->dst_md, eng, sized(buf.tmp, p->dst_md.get_size()));
-      memory ws(p->ws_md, eng, sized(buf.ws, p->ws_md.get_size()));
-      run(p->fwd, {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, y}, {DNNL_ARG_WORKSPACE, ws}, {DNNL_ARG_SCRATCHPAD, fs}});
-      memory bs(p->bwd_scratch_md, eng, sized(buf.scratch2, p->bwd_scratch_md.get_size()));
-      memory ddst(p->dst_md, eng, const_cast<void*>(dy)), dsrc(p->src_md, eng, out);
-      run(p->bwd,
-          {{DNNL_ARG_DIFF_DST, ddst}, {DNNL_ARG_DIFF_SRC, dsrc}, {DNNL_ARG_WORKSPACE, ws}, {DNNL_ARG_SCRATCHPAD, bs}});
       break;
     }
     case PoolKind::AvgBackward: {
@@ -638,22 +732,19 @@ void conv_backward_weights(const ConvGeom& g, const Tensor& x, const Tensor& dy,
 void max_pool_forward(const PoolGeom& g, const Tensor& x, Tensor& y) {
   check(fits(x, x, y), "max_pool_forward", x, y);
   if (trivial(x, x, y)) return;
-  if (use_dnnl(y.dtype()) && dnnl_pool(PoolKind::MaxForward, g, x.raw_data(), nullptr, y.raw_mutable_data())) return;
   if (y.dtype() == DType::float32)
-    loop_max_pool_forward(g, x.data<float>(), y.mutable_data<float>());
+    fast_max_pool_forward(g, x.data<float>(), y.mutable_data<float>());
   else
-    loop_max_pool_forward(g, x.data<double>(), y.mutable_data<double>());
+    fast_max_pool_forward(g, x.data<double>(), y.mutable_data<double>());
 }
 
 void max_pool_backward(const PoolGeom& g, const Tensor& x, const Tensor& dy, Tensor& dx) {
   check(fits(x, dy, dx), "max_pool_backward", x, dy);
   if (trivial(x, dy, dx)) return;
-  if (use_dnnl(dx.dtype()) && dnnl_pool(PoolKind::MaxBackward, g, x.raw_data(), dy.raw_data(), dx.raw_mutable_data()))
-    return;
   if (dx.dtype() == DType::float32)
-    loop_max_pool_backward(g, x.data<float>(), dy.data<float>(), dx.mutable_data<float>());
+    fast_max_pool_backward(g, x.data<float>(), dy.data<float>(), dx.mutable_data<float>());
   else
-    loop_max_pool_backward(g, x.data<double>(), dy.data<double>(), dx.mutable_data<double>());
+    fast_max_pool_backward(g, x.data<double>(), dy.data<double>(), dx.mutable_data<double>());
 }
 
 void avg_pool_forward(const PoolGeom& g, const Tensor& x, Tensor& y) {
