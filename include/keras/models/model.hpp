@@ -27,6 +27,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -37,6 +38,16 @@
 #include "keras/losses.hpp"
 #include "keras/metrics.hpp"
 #include "keras/optimizers.hpp"
+
+namespace keras {
+struct Batch;
+}  // namespace keras
+template <>
+struct std::tuple_size<keras::Batch> : std::integral_constant<std::size_t, 3> {};
+template <std::size_t I>
+struct std::tuple_element<I, keras::Batch> {
+  using type = keras::Tensor;
+};
 
 namespace keras {
 
@@ -50,6 +61,31 @@ struct Batch {
   std::vector<Tensor> xs{};
   std::vector<Tensor> ys{};
 };
+/// `const auto& [x, y, sample_weight] = batch;` (the tuple protocol: x, y, sample_weight).
+template <std::size_t I>
+const Tensor& get(const Batch& b) {
+  static_assert(I < 3, "a Batch unpacks into x, y, sample_weight");
+  if constexpr (I == 0)
+    return b.x;
+  else if constexpr (I == 1)
+    return b.y;
+  else
+    return b.sample_weight;
+}
+template <std::size_t I>
+Tensor& get(Batch& b) {
+  static_assert(I < 3, "a Batch unpacks into x, y, sample_weight");
+  if constexpr (I == 0)
+    return b.x;
+  else if constexpr (I == 1)
+    return b.y;
+  else
+    return b.sample_weight;
+}
+template <std::size_t I>
+Tensor&& get(Batch&& b) {
+  return std::move(get<I>(b));
+}
 
 /// What a step returns: metric name -> value (0-d tensors, read when the logs are needed).
 using Logs = std::map<std::string, Tensor>;
@@ -249,6 +285,9 @@ class Model : public Layer {
   std::vector<Tensor> outputs() const;
   std::vector<std::string> input_names() const;
   std::vector<std::string> output_names() const;
+  /// A Functional model's recorded graph (null for a subclassed model); for tools such as
+  /// utils::plot_model.
+  std::shared_ptr<const detail::FunctionalGraph> functional_graph() const { return functional_; }
 
   /// A Functional model runs its graph; a subclass overrides call().
   Tensor call(const Tensor& inputs, bool training) override;
