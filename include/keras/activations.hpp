@@ -43,7 +43,9 @@ ActivationFn get(const std::string& identifier);
 const std::vector<std::string>& valid_names();
 
 template <class F>
-concept ActivationCallable = !std::convertible_to<F, std::string> && std::is_invocable_r_v<Tensor, F&, const Tensor&>;
+concept ActivationCallable =
+    !std::convertible_to<F, std::string> && !std::same_as<std::remove_cvref_t<F>, class ActivationArg> &&
+    std::is_invocable_r_v<Tensor, F&, const Tensor&>;
 
 /// What a layer's `activation` argument takes: nothing (linear), a name, or a callable.
 class ActivationArg {
