@@ -4,10 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <filesystem>
 #include <keras/keras.hpp>
 
 #include "harness/check_op.hpp"
 #include "harness/expect_error.hpp"
+#include "harness/temp_dir.hpp"
 
 namespace {
 
@@ -394,4 +396,51 @@ TEST_F(Functional, MultiOutputCompileErrorsSayWhatToChange) {
         t.model->fit({t.xa, ops::ones({47, 3})}, {t.y_reg, t.y_cls}, {.verbose = 0});
       },
       "every input must have the same number of samples");
+}
+
+// ---- plot_model ---------------------------------------------------------------------------------------
+
+TEST_F(Functional, PlotModelWritesTheGraphAsDot) {
+  Tensor a = keras::Input({4}, {.name = "a"}), b = keras::Input({3}, {.name = "b"});
+  Tensor h = layers::Dense({.units = 8, .activation = "relu", .name = "hidden"})(layers::Concatenate()({a, b}));
+  keras::Model m({a, b}, layers::Dense({.units = 1, .name = "out"})(h));
+  const std::string dot =
+      keras::utils::model_to_dot(m, {.show_shapes = true, .rankdir = "LR", .show_layer_activations = true});
+  // Boxes: layer0..4 in model.layers order (a, b, concatenate, hidden, out); arrows per connection.
+  EXPECT_NE(dot.find("rankdir=LR"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("layer0 [label=\"a (InputLayer)\\\\nInput shape: (None, 4)\\\\nOutput shape: (None, 4)\"]"),
+            std::string::npos)
+      << dot;
+  EXPECT_NE(dot.find("layer3 [label=\"hidden (Dense)\\\\nActivation: relu\\\\nInput shape: (None, 7)\\\\nOutput shape: "
+                     "(None, 8)\"]"),
+            std::string::npos)
+      << dot;
+  for (const char* edge : {"layer0 -> layer2;", "layer1 -> layer2;", "layer2 -> layer3;", "layer3 -> layer4;"})
+    EXPECT_NE(dot.find(edge), std::string::npos) << edge << "\n" << dot;
+  EXPECT_EQ(dot.find("layer0 -> layer3"), std::string::npos);
+
+  TempDir dir;
+  const std::string path = (dir.path / "model.dot").string();
+  keras::utils::plot_model(m, {.to_file = path});
+  EXPECT_EQ(read_file(path), keras::utils::model_to_dot(m));
+  expect_error<keras::ValueError>([&] { keras::utils::plot_model(m, {.to_file = (dir.path / "m.txt").string()}); },
+                                  "to_file must end in .dot, .png");
+  // An image: rendered by Graphviz when it is installed, else a message naming the package.
+  const std::string png = (dir.path / "model.png").string();
+  try {
+    keras::utils::plot_model(m, {.to_file = png});
+    const std::string bytes = read_file(png);
+    EXPECT_EQ(bytes.substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  } catch (const keras::ValueError& e) {
+    EXPECT_NE(std::string(e.what()).find("apt install graphviz"), std::string::npos) << e.what();
+    EXPECT_FALSE(std::filesystem::exists(png));
+  }
+  EXPECT_FALSE(std::filesystem::exists(png + ".tmp.dot"));
+}
+
+TEST_F(Functional, PlotModelOfASequentialModelIsAChain) {
+  auto s = keras::Sequential({layers::Input({5}), layers::Dense(3), layers::Dense(2)});
+  const std::string dot = keras::utils::model_to_dot(s);
+  EXPECT_NE(dot.find("layer0 [label=\"dense (Dense)\"]"), std::string::npos) << dot;
+  EXPECT_NE(dot.find("layer0 -> layer1;"), std::string::npos) << dot;
 }
