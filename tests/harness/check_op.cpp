@@ -81,6 +81,39 @@ inputs perturbed(const inputs& xs, size_t i, size_t j, double delta) {
   return ::testing::AssertionSuccess();
 }
 
+::testing::AssertionResult check_weight_gradients(const std::function<Tensor()>& fwd, std::vector<Variable> vars,
+                                                  GradCheckOptions o) {
+  if (vars.empty()) return ::testing::AssertionFailure() << "no trainable weights";
+  const Tensor w = uniform(fwd().shape(), 0.5, 1.5, 99);
+  auto value = [&] { return ops::sum(ops::multiply(fwd(), w)).item<double>(); };
+  std::vector<Tensor> analytic;
+  {
+    GradientTape tape;
+    Tensor loss = ops::sum(ops::multiply(fwd(), w));
+    analytic = tape.gradient(loss, vars, UnconnectedGradients::zero);
+  }
+  for (size_t k = 0; k < vars.size(); ++k) {
+    const Tensor saved = vars[k].value();
+    auto base = saved.to_vector<double>();
+    auto got = analytic[k].to_vector<double>();
+    for (size_t j = 0; j < base.size(); ++j) {
+      auto v = base;
+      v[j] += o.eps;
+      vars[k].assign(Tensor(v, saved.shape()));
+      const double fp = value();
+      v[j] -= 2 * o.eps;
+      vars[k].assign(Tensor(v, saved.shape()));
+      const double fm = value();
+      vars[k].assign(saved);
+      const double numeric = (fp - fm) / (2 * o.eps);
+      if (!(std::abs(numeric - got[j]) <= o.atol + o.rtol * std::abs(numeric)))
+        return ::testing::AssertionFailure() << "weight " << k << " (" << vars[k].name() << ") element " << j
+                                             << ": analytic " << got[j] << " vs numeric " << numeric;
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+
 ::testing::AssertionResult check_second_order(const OpFn& fn, const inputs& xs, GradCheckOptions o) {
   // g(x) = sum_i <d(sum(fn(x) w))/dx_i, v_i>: a scalar function of x whose
   // gradient needs the gradient rules to be differentiable themselves.

@@ -33,6 +33,12 @@ struct GradCheckOptions {
 /// nested tapes, against central differences of the first-order gradient.
 ::testing::AssertionResult check_second_order(const OpFn& fn, const inputs& xs, GradCheckOptions options = {});
 
+/// Weights: the tape's gradient of sum(fwd() * w) (w a fixed non-uniform weight) with respect to
+/// each of `vars` against central differences, element by element (float64 variables). Passes
+/// when |numeric - analytic| <= atol + rtol |numeric|.
+::testing::AssertionResult check_weight_gradients(const std::function<Tensor()>& fwd, std::vector<Variable> vars,
+                                                  GradCheckOptions options = {.eps = 1e-6, .atol = 1e-6, .rtol = 1e-4});
+
 /// Deterministic test data (independent of keras::random): values in [lo, hi).
 Tensor uniform(const Shape& shape, double lo = -1.0, double hi = 1.0, uint64_t seed = 1, DType dtype = DType::float64);
 

@@ -116,37 +116,7 @@ std::function<keras::LayerHandle(bool)> mha(layers::MultiHeadAttentionOptions o)
 
 // d/dw of sum(f() * weighting) by the tape against central differences, for every trainable weight.
 ::testing::AssertionResult check_weight_gradients(keras::LayerHandle layer, const std::function<Tensor()>& f) {
-  auto vars = layer->trainable_weights();
-  if (vars.empty()) return ::testing::AssertionFailure() << "no trainable weights";
-  const Tensor w = keras::testing::uniform(f().shape(), 0.5, 1.5, 99);
-  auto value = [&] { return ops::sum(ops::multiply(f(), w)).item<double>(); };
-  std::vector<Tensor> analytic;
-  {
-    keras::GradientTape tape;
-    Tensor loss = ops::sum(ops::multiply(f(), w));
-    analytic = tape.gradient(loss, vars, keras::UnconnectedGradients::zero);
-  }
-  const double eps = 1e-6;
-  for (size_t k = 0; k < vars.size(); ++k) {
-    const Tensor saved = vars[k].value();
-    auto base = saved.to_vector<double>();
-    auto got = analytic[k].to_vector<double>();
-    for (size_t j = 0; j < base.size(); ++j) {
-      auto v = base;
-      v[j] += eps;
-      vars[k].assign(Tensor(v, saved.shape()));
-      const double fp = value();
-      v[j] -= 2 * eps;
-      vars[k].assign(Tensor(v, saved.shape()));
-      const double fm = value();
-      vars[k].assign(saved);
-      const double numeric = (fp - fm) / (2 * eps);
-      if (!(std::abs(numeric - got[j]) <= 1e-6 + 1e-4 * std::abs(numeric)))
-        return ::testing::AssertionFailure() << "weight " << vars[k].name() << " element " << j << ": analytic "
-                                             << got[j] << " vs numeric " << numeric;
-    }
-  }
-  return ::testing::AssertionSuccess();
+  return keras::testing::check_weight_gradients(f, layer->trainable_weights());
 }
 
 void set_weights_f64(keras::LayerHandle layer) {

@@ -52,43 +52,13 @@ void expect_case(const std::string& name, keras::LayerHandle layer, int64_t para
   EXPECT_EQ(layer->count_params(), fx(name + "_params").item<int64_t>());
 }
 
-// A fixed non-uniform weighting of an output, so that sum(y * w) has non-trivial gradients.
-Tensor weighting(const Shape& s) { return keras::testing::uniform(s, 0.5, 1.5, 99); }
-
 // The tape's gradient of sum(layer(x) * w) with respect to the layer's trainable weights, against
 // central differences (each weight element perturbed through Variable::assign).
+// The layer's weight gradients against finite differences (tests/harness).
 ::testing::AssertionResult check_weight_gradients(keras::LayerHandle layer, const Tensor& x, bool training,
                                                   double eps = 1e-6, double tol = 1e-6) {
-  auto vars = layer->trainable_weights();
-  if (vars.empty()) return ::testing::AssertionFailure() << "no trainable weights";
-  const Tensor w = weighting(layer(x, training).shape());
-  auto f = [&] { return ops::sum(ops::multiply(layer(x, training), w)).item<double>(); };
-  std::vector<Tensor> analytic;
-  {
-    keras::GradientTape tape;
-    Tensor loss = ops::sum(ops::multiply(layer(x, training), w));
-    analytic = tape.gradient(loss, vars, keras::UnconnectedGradients::zero);
-  }
-  for (size_t k = 0; k < vars.size(); ++k) {
-    const Tensor saved = vars[k].value();
-    auto base = saved.to_vector<double>();
-    auto got = analytic[k].to_vector<double>();
-    for (size_t j = 0; j < base.size(); ++j) {
-      auto v = base;
-      v[j] += eps;
-      vars[k].assign(Tensor(v, saved.shape()));
-      const double fp = f();
-      v[j] -= 2 * eps;
-      vars[k].assign(Tensor(v, saved.shape()));
-      const double fm = f();
-      vars[k].assign(saved);
-      const double numeric = (fp - fm) / (2 * eps);
-      if (!(std::abs(numeric - got[j]) <= tol + 1e-4 * std::abs(numeric)))
-        return ::testing::AssertionFailure() << "weight " << vars[k].name() << " element " << j << ": analytic "
-                                             << got[j] << " vs numeric " << numeric;
-    }
-  }
-  return ::testing::AssertionSuccess();
+  return keras::testing::check_weight_gradients([&] { return layer(x, training); }, layer->trainable_weights(),
+                                                {.eps = eps, .atol = tol, .rtol = 1e-4});
 }
 
 // check_gradients on the layer's input.

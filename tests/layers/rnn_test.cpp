@@ -118,39 +118,7 @@ std::vector<std::string> our_weight_summary(keras::LayerHandle layer) {
 
 // ---- gradients -----------------------------------------------------------------------------------------
 
-Tensor weighting(const Shape& s) { return keras::testing::uniform(s, 0.5, 1.5, 99); }
-
-::testing::AssertionResult check_weight_gradients(const std::function<Tensor()>& fwd, std::vector<keras::Variable> vars,
-                                                  double eps = 1e-6, double tol = 1e-6) {
-  const Tensor w = weighting(fwd().shape());
-  auto f = [&] { return ops::sum(ops::multiply(fwd(), w)).item<double>(); };
-  std::vector<Tensor> analytic;
-  {
-    keras::GradientTape tape;
-    Tensor loss = ops::sum(ops::multiply(fwd(), w));
-    analytic = tape.gradient(loss, vars, keras::UnconnectedGradients::zero);
-  }
-  for (size_t k = 0; k < vars.size(); ++k) {
-    const Tensor saved = vars[k].value();
-    auto base = saved.to_vector<double>();
-    auto got = analytic[k].to_vector<double>();
-    for (size_t j = 0; j < base.size(); ++j) {
-      auto v = base;
-      v[j] += eps;
-      vars[k].assign(Tensor(v, saved.shape()));
-      const double fp = f();
-      v[j] -= 2 * eps;
-      vars[k].assign(Tensor(v, saved.shape()));
-      const double fm = f();
-      vars[k].assign(saved);
-      const double numeric = (fp - fm) / (2 * eps);
-      if (!(std::abs(numeric - got[j]) <= tol + 1e-4 * std::abs(numeric)))
-        return ::testing::AssertionFailure() << "weight " << k << " (" << vars[k].name() << ") element " << j
-                                             << ": analytic " << got[j] << " vs numeric " << numeric;
-    }
-  }
-  return ::testing::AssertionSuccess();
-}
+using keras::testing::check_weight_gradients;
 
 void set_weights_f64(keras::LayerHandle layer) {
   std::vector<Tensor> ws;
