@@ -5,7 +5,9 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <keras/keras.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,5 +40,15 @@ inline double peak_rss_mb() {
   getrusage(RUSAGE_SELF, &u);
   return static_cast<double>(u.ru_maxrss) / 1024.0;
 }
+
+/// Wall time of each fit() epoch (the training samples/s of a workload).
+struct EpochTimer : keras::callbacks::Callback {
+  std::vector<double> seconds;
+  std::chrono::steady_clock::time_point t0;
+  void on_epoch_begin(int64_t, const keras::callbacks::Logs&) override { t0 = std::chrono::steady_clock::now(); }
+  void on_epoch_end(int64_t, const keras::callbacks::Logs&) override {
+    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+};
 
 }  // namespace workloads

@@ -18,17 +18,6 @@
 
 #include "common.hpp"
 
-namespace {
-struct EpochTimer : keras::callbacks::Callback {
-  std::vector<double> seconds;
-  std::chrono::steady_clock::time_point t0;
-  void on_epoch_begin(int64_t, const keras::callbacks::Logs&) override { t0 = std::chrono::steady_clock::now(); }
-  void on_epoch_end(int64_t, const keras::callbacks::Logs&) override {
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-};
-}  // namespace
-
 int main(int argc, char** argv) try {
   namespace ops = keras::ops;
   bool use_dataset = false;
@@ -51,7 +40,7 @@ int main(int argc, char** argv) try {
   model.compile({.optimizer = keras::optimizers::Adam({.learning_rate = 1e-3}),
                  .loss = keras::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                  .metrics = {"accuracy"}});
-  auto timer = std::make_shared<EpochTimer>();
+  auto timer = std::make_shared<workloads::EpochTimer>();
   if (use_dataset) {
     auto ds = keras::data::Dataset::from_tensor_slices({x, y})
                   .shuffle(x.shape()[0], uint64_t{42})

@@ -15,17 +15,6 @@
 
 #include "common.hpp"
 
-namespace {
-struct EpochTimer : keras::callbacks::Callback {
-  std::vector<double> seconds;
-  std::chrono::steady_clock::time_point t0;
-  void on_epoch_begin(int64_t, const keras::callbacks::Logs&) override { t0 = std::chrono::steady_clock::now(); }
-  void on_epoch_end(int64_t, const keras::callbacks::Logs&) override {
-    seconds.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-  }
-};
-}  // namespace
-
 int main(int argc, char** argv) try {
   namespace ops = keras::ops;
   namespace layers = keras::layers;
@@ -58,7 +47,7 @@ int main(int argc, char** argv) try {
   model.compile({.optimizer = keras::optimizers::Adam({.learning_rate = 1e-3}),
                  .loss = keras::losses::SparseCategoricalCrossentropy({.from_logits = true}),
                  .metrics = {"accuracy"}});
-  auto timer = std::make_shared<EpochTimer>();
+  auto timer = std::make_shared<workloads::EpochTimer>();
   model.fit(x, y, {.batch_size = 128, .epochs = epochs, .verbose = 0, .callbacks = {timer}});
   const double acc = model.evaluate(xt, yt, {.batch_size = 512, .verbose = 0}).at("accuracy");
   const double n = static_cast<double>(x.shape()[0]);
