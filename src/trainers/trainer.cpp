@@ -814,8 +814,12 @@ std::vector<Tensor> Model::predict_lists(std::unique_ptr<detail::BatchSource> so
     cbs.on_predict_batch_begin(begin, {});
     int64_t ran = 0;
     while (auto batch = it.next_batch(ran)) {
+      // One input: the overridable predict_step; lists of inputs: every output of the model.
       std::vector<Tensor> out;
-      distribute_strategy().run([&] { out = (*this)(batch->xs, false); });
+      distribute_strategy().run([&] {
+        out = batch->xs.empty() ? std::vector<Tensor>{predict_step(*batch)}
+                                : std::vector<Tensor>((*this)(batch->xs, false));
+      });
       outputs.resize(out.size());
       for (size_t i = 0; i < out.size(); ++i) outputs[i].push_back(out[i]);
       ++ran;
@@ -831,32 +835,7 @@ std::vector<Tensor> Model::predict_lists(std::unique_ptr<detail::BatchSource> so
 }
 
 Tensor Model::predict_source(std::unique_ptr<detail::BatchSource> source, const PredictOptions& o) {
-  if (o.steps && *o.steps <= 0)
-    throw ValueError("steps must be a positive integer; received " + std::to_string(*o.steps));
-  const int verbose = o.verbose.resolve();
-  detail::EpochIterator it(std::move(source), o.steps, compiled() ? steps_per_execution() : 1);
-  callbacks::CallbackList cbs(
-      detail::unwrap(o.callbacks),
-      {.add_progbar = verbose != 0, .model = this, .params = {.epochs = 1, .steps = it.steps(), .verbose = verbose}});
-  std::vector<Tensor> outputs;
-  cbs.on_predict_begin({});
-  it.begin_epoch();
-  int64_t begin = 0;
-  while (it.next_execution(begin)) {
-    cbs.on_predict_batch_begin(begin, {});
-    int64_t ran = 0;
-    while (auto batch = it.next_batch(ran)) {
-      Tensor out;
-      distribute_strategy().run([&] { out = predict_step(*batch); });
-      outputs.push_back(out);
-      ++ran;
-    }
-    if (ran == 0) break;
-    cbs.on_predict_batch_end(begin + ran - 1, {});
-  }
-  cbs.on_predict_end({});
-  if (outputs.empty()) throw ValueError("predict: no batch was run; the data is empty");
-  return outputs.size() == 1 ? outputs[0] : ops::concatenate(outputs, 0);
+  return predict_lists(std::move(source), o)[0];
 }
 
 std::map<std::string, double> Model::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight,
