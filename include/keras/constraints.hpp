@@ -16,6 +16,7 @@
 #include <concepts>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -50,6 +51,10 @@ class Constraint {
   virtual Tensor call(const Tensor& w) const;
   /// The Keras class name ("MaxNorm").
   virtual std::string class_name() const { return "Constraint"; }
+  /// The constructor arguments as Keras' get_config() names them (include <nlohmann/json.hpp> to
+  /// read it). Built-in classes report their options; a user class overrides this so that
+  /// files can record it (see keras/saving.hpp).
+  virtual nlohmann::json get_config() const;
 };
 
 /// A function of a weight returning its projection.

@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -60,6 +61,10 @@ class Initializer {
   virtual Tensor call(const Shape& shape, DType dtype) const = 0;
   /// The Keras class name ("GlorotUniform").
   virtual std::string class_name() const = 0;
+  /// The constructor arguments as Keras' get_config() names them (include <nlohmann/json.hpp> to
+  /// read it). Built-in classes report their options; a user class overrides this so that
+  /// files can record it (see keras/saving.hpp).
+  virtual nlohmann::json get_config() const;
 };
 
 /// A function of (shape, dtype) returning the initial values.

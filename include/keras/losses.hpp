@@ -21,6 +21,7 @@
 #include <concepts>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -156,6 +157,10 @@ class Loss {
   virtual LossOutput call_with_mask(const Tensor& y_true, const Tensor& y_pred) const;
   /// The Keras class name ("MeanSquaredError"); "Loss" unless overridden.
   virtual std::string class_name() const { return "Loss"; }
+  /// The constructor arguments as Keras' get_config() names them (include <nlohmann/json.hpp> to
+  /// read it). Built-in classes report their options; a user class overrides this so that
+  /// files can record it (see keras/saving.hpp).
+  virtual nlohmann::json get_config() const;
 
   const std::string& name() const { return name_; }
   const std::string& reduction() const { return reduction_; }

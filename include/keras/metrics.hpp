@@ -29,6 +29,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -106,6 +107,10 @@ class Metric {
   void set_name(const std::string& name);
   /// The Keras class name ("MeanSquaredError").
   virtual std::string class_name() const { return "Metric"; }
+  /// The constructor arguments as Keras' get_config() names them (include <nlohmann/json.hpp> to
+  /// read it). Built-in classes report their options; a user class overrides this so that
+  /// files can record it (see keras/saving.hpp).
+  virtual nlohmann::json get_config() const;
   /// The state variables (non-trainable), in the order Keras creates them. Metrics that size their
   /// state from the data (F1Score, R2Score, AUC with multi_label) have none before the first update.
   std::vector<Variable> variables() const;

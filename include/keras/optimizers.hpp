@@ -31,6 +31,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -231,6 +232,10 @@ class Optimizer {
   const std::string& name() const { return name_; }
   /// The Keras class name ("Adam").
   virtual std::string class_name() const { return "Optimizer"; }
+  /// The constructor arguments as Keras' get_config() names them (include <nlohmann/json.hpp> to
+  /// read it). Built-in classes report their options; a user class overrides this so that
+  /// files can record it (see keras/saving.hpp).
+  virtual nlohmann::json get_config() const;
 
   /// With use_ema, overwrites `variables` (those the optimizer was built
   /// with) with their moving averages; otherwise does nothing. fit() calls it

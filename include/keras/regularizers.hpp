@@ -14,6 +14,7 @@
 #include <concepts>
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <type_traits>
@@ -47,6 +48,10 @@ class Regularizer {
   virtual Tensor call(const Tensor& x) const;
   /// The Keras class name ("L2").
   virtual std::string class_name() const { return "Regularizer"; }
+  /// The constructor arguments as Keras' get_config() names them (include <nlohmann/json.hpp> to
+  /// read it). Built-in classes report their options; a user class overrides this so that
+  /// files can record it (see keras/saving.hpp).
+  virtual nlohmann::json get_config() const;
 };
 
 /// A function of a weight returning its penalty.

@@ -7,9 +7,11 @@
 
 #include "autodiff/tape_impl.hpp"
 #include "core/naming.hpp"
+#include "core/variable_budget.hpp"
 #include "core/warnings.hpp"
 #include "keras/graph.hpp"
 #include "keras/ops.hpp"
+#include "keras/saving.hpp"
 #include "layers/call_context.hpp"
 #include "layers/layer_node.hpp"
 
@@ -80,6 +82,8 @@ nlohmann::json Layer::get_config() const {
                 {"class_name", "DTypePolicy"},
                 {"config", {{"name", std::string(dtype_name(dtype_))}}},
                 {"registered_name", nullptr}};
+  // As Keras' base get_config: only when set (layers that always write the key overwrite it).
+  if (activity_regularizer_) c["activity_regularizer"] = saving::serialize_keras_object(*activity_regularizer_);
   return c;
 }
 
@@ -289,6 +293,7 @@ Variable Layer::add_weight(AddWeightOptions o) {
     if (o.shape[i] < 0)
       throw ValueError("Layer '" + name() + "': add_weight('" + o.name + "') needs a fully defined shape; received " +
                        o.shape.str());
+  detail::charge_variable(o.shape, dt, "Layer '" + name() + "'");
   Tensor value;
   {
     detail::PauseTapes pause;  // initialization is never recorded

@@ -3,6 +3,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "keras/saving.hpp"
+
 namespace keras {
 
 namespace {
@@ -106,18 +108,16 @@ nlohmann::json Sequential::get_config() const {
   nlohmann::json c = nlohmann::json::object();
   c["name"] = name();
   c["trainable"] = trainable();
+  c["dtype"] = saving::serialize_dtype_policy(dtype());
   nlohmann::json ls = nlohmann::json::array();
-  if (input_layer_)
-    ls.push_back({{"module", "keras.layers"},
-                  {"class_name", "InputLayer"},
-                  {"config", input_layer_->get_config()},
-                  {"registered_name", nullptr}});
-  for (const auto& l : layers_)
-    ls.push_back({{"module", "keras.layers"},
-                  {"class_name", l->class_name()},
-                  {"config", l->get_config()},
-                  {"registered_name", nullptr}});
+  if (input_layer_) ls.push_back(saving::serialize_keras_object(*input_layer_));
+  for (const auto& l : layers_) ls.push_back(saving::serialize_keras_object(*l));
   c["layers"] = ls;
+  if (built() && input_shape_) {
+    nlohmann::json shape = nlohmann::json::array();
+    for (int64_t d : *input_shape_) shape.push_back(d < 0 ? nlohmann::json(nullptr) : nlohmann::json(d));
+    c["build_input_shape"] = shape;
+  }
   return c;
 }
 

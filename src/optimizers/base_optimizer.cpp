@@ -21,6 +21,7 @@
 
 #include "autodiff/tape_impl.hpp"
 #include "core/naming.hpp"
+#include "core/variable_budget.hpp"
 #include "keras/error.hpp"
 #include "keras/ops.hpp"
 #include "keras/optimizers.hpp"
@@ -152,6 +153,7 @@ Variable Optimizer::track(Variable v) {
 // ---- variables ------------------------------------------------------------------------------------------
 
 Variable Optimizer::add_variable(const Shape& shape, double initial_value, DType dtype, const std::string& name) {
+  keras::detail::charge_variable(shape, dtype, "Optimizer '" + name_ + "'");
   Variable v = track(Variable(ops::full(shape, initial_value, dtype), {.trainable = false, .name = name}));
   state_->added.push_back(v);
   return v;
@@ -160,6 +162,7 @@ Variable Optimizer::add_variable(const Shape& shape, double initial_value, DType
 Variable Optimizer::add_variable_from_reference(const Variable& reference, const std::string& name,
                                                 double initial_value) {
   const std::string full = sanitized(reference.name()) + "_" + (name.empty() ? "var" : name);
+  keras::detail::charge_variable(reference.shape(), reference.dtype(), "Optimizer '" + name_ + "'");
   return track(
       Variable(ops::full(reference.shape(), initial_value, reference.dtype()), {.trainable = false, .name = full}));
 }

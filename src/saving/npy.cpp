@@ -20,6 +20,7 @@
 #include "core/atomic_file.hpp"
 #include "core/convert.hpp"
 #include "keras/error.hpp"
+#include "saving/zip.hpp"
 
 namespace keras::npy {
 namespace {
@@ -632,68 +633,19 @@ void save_npz(const std::string& path, const std::map<std::string, Tensor>& arra
   encoded.reserve(arrays.size());
   for (const auto& [name, x] : arrays) encoded.push_back(encode(x, path + ": array '" + name + "'"));
 
-  if (arrays.empty()) {
-    // libzip writes no file at all for an empty archive; numpy writes the bare end-of-directory record.
-    static constexpr char kEmptyZip[22] = {'P', 'K', 5, 6};
-    AtomicFile f(path);
-    f.write(kEmptyZip, sizeof(kEmptyZip));
-    f.commit();
-    return;
-  }
-
-  // libzip itself writes through a temporary file renamed onto the path it was given; we give it
-  // our own temporary path so that the result is also fsynced before it replaces `path`.
-  const std::string tmp = temp_path_for(path);
-  struct Unlinker {
-    const std::string& tmp;
-    bool armed = true;
-    ~Unlinker() {
-      if (armed) ::unlink(tmp.c_str());
-    }
-  } unlinker{tmp};
-
-  int code = 0;
-  ZipPtr archive(zip_open(tmp.c_str(), ZIP_CREATE | ZIP_EXCL, &code));
-  if (!archive) throw Error(path + ": cannot create: " + zip_error_text(code));
-  auto zip_fail = [&](const std::string& action) {
-    throw Error(path + ": " + action + ": " + zip_strerror(archive.get()));
-  };
+  // The buffers stay alive in `encoded` until the archive is written. numpy (through Python's
+  // zipfile) dates every member 1980-01-01 00:00; doing the same makes the archive depend only on
+  // its contents.
+  std::vector<saving::zip::Member> members;
   size_t k = 0;
   for (const auto& [name, x] : arrays) {
     const Encoded& e = encoded[k++];
-    zip_buffer_fragment_t fragments[2] = {
-        {reinterpret_cast<zip_uint8_t*>(const_cast<char*>(e.header.data())), e.header.size()},
-        {static_cast<zip_uint8_t*>(const_cast<void*>(e.data())), e.nbytes},
-    };
-    // The buffers stay alive in `encoded` until zip_close, so libzip need not copy them.
-    zip_source_t* source = zip_source_buffer_fragment(archive.get(), fragments, e.nbytes > 0 ? 2 : 1, 0);
-    if (!source) zip_fail("cannot add '" + name + ".npy'");
-    const zip_int64_t index = zip_file_add(archive.get(), (name + ".npy").c_str(), source, ZIP_FL_ENC_UTF_8);
-    if (index < 0) {
-      zip_source_free(source);
-      zip_fail("cannot add '" + name + ".npy'");
-    }
-    const auto idx = static_cast<zip_uint64_t>(index);
-    if (zip_set_file_compression(archive.get(), idx, compressed ? ZIP_CM_DEFLATE : ZIP_CM_STORE, 0) != 0)
-      zip_fail("cannot set the compression of '" + name + ".npy'");
-    // numpy (through Python's zipfile) dates every member 1980-01-01 00:00; doing the same makes
-    // the archive depend only on its contents.
-    constexpr zip_uint16_t kDosDate1980 = (0 << 9) | (1 << 5) | 1;
-    if (zip_file_set_dostime(archive.get(), idx, 0, kDosDate1980, 0) != 0)
-      zip_fail("cannot set the date of '" + name + ".npy'");
+    members.push_back({.name = name + ".npy",
+                       .fragments = {{e.header.data(), e.header.size()}, {e.data(), e.nbytes}},
+                       .compress = compressed,
+                       .epoch_date = true});
   }
-  if (zip_close(archive.get()) != 0) zip_fail("cannot write the archive");
-  archive.release();  // zip_close freed it
-
-  const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) fail_errno(path, "cannot reopen the temporary file", errno);
-  const int sync_rc = ::fsync(fd);
-  const int sync_err = errno;
-  ::close(fd);
-  if (sync_rc != 0) fail_errno(path, "fsync failed", sync_err);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) fail_errno(path, "cannot rename the temporary file over it", errno);
-  unlinker.armed = false;
-  fsync_dir_of(path);
+  saving::zip::write_atomic(path, members);
 }
 
 }  // namespace keras::npy

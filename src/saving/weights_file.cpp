@@ -104,6 +104,11 @@ void detail::save_weights_file(Model& model, const std::string& filepath,
                                const std::map<std::string, std::string>& root_attributes) {
   if (!filepath.ends_with(".weights.h5"))
     throw ValueError("The filename must end in `.weights.h5`. Received: filepath=" + filepath);
+  h5::Writer w = detail::weights_writer(model, root_attributes);
+  w.save(filepath);
+}
+
+h5::Writer detail::weights_writer(Model& model, const std::map<std::string, std::string>& root_attributes) {
   Walker walker;
   walker.model(model, "");
   h5::Writer w;
@@ -116,7 +121,7 @@ void detail::save_weights_file(Model& model, const std::string& filepath,
       w.create_dataset(e.path + "/" + std::to_string(i), value.dtype(), dims(value.shape()), value.raw_data());
     }
   }
-  w.save(filepath);
+  return w;
 }
 
 void Model::load_weights(const std::string& filepath, LoadWeightsOptions options) {
@@ -133,10 +138,15 @@ std::optional<std::string> detail::load_weights_file(Model& model, const std::st
     throw ValueError("File format not supported: filepath=" + filepath +
                      ". keras.cpp reads `.weights.h5` files with load_weights.");
   const h5::File file = h5::File::open(filepath);
-  Walker walker;
-  walker.model(model, "");
   std::optional<std::string> attr;
   if (!attribute.empty()) attr = file.string_attribute("", attribute);
+  detail::load_weights_from(model, file, options);
+  return attr;
+}
+
+void detail::load_weights_from(Model& model, const h5::File& file, LoadWeightsOptions options) {
+  Walker walker;
+  walker.model(model, "");
 
   // Everything is read and checked first; the model changes only once all of it is good.
   std::vector<std::pair<Variable, Tensor>> staged;
@@ -202,7 +212,6 @@ std::optional<std::string> detail::load_weights_file(Model& model, const std::st
     Variable target = v;
     target.assign(t);
   }
-  return attr;
 }
 
 }  // namespace keras

@@ -198,6 +198,8 @@ class Layer : public std::enable_shared_from_this<Layer> {
   const std::optional<Shape>& last_output_shape() const { return last_output_shape_; }
   /// The shape of the first built call's input (batch axis as given).
   const std::optional<Shape>& build_input_shape() const { return build_input_shape_; }
+  /// The shapes of the first built call of a layer of several inputs (build_multi), if any.
+  const std::optional<std::vector<Shape>>& build_input_shapes() const { return build_input_shapes_; }
 
   /// Runs build() once for this shape (Keras' maybe_build); later calls do nothing.
   void maybe_build(const Shape& input_shape);

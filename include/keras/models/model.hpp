@@ -258,6 +258,12 @@ struct SaveWeightsOptions {
   bool overwrite = true;
 };
 
+/// Options of Model::save.
+struct SaveOptions {
+  /// Replace an existing file (false: keras::Error if it exists). Default true.
+  bool overwrite = true;
+};
+
 /// Options of Model::load_weights.
 struct LoadWeightsOptions {
   /// Skip (with a warning) layers whose variable count or shapes differ instead of failing. Default false.
@@ -380,6 +386,23 @@ class Model : public Layer {
   /// the model unchanged. Optimizer state whose variable count differs is skipped with a warning,
   /// as Keras does.
   void load_weights(const std::string& filepath, LoadWeightsOptions options = {});
+
+  // ---- whole models (Keras 3's .keras archive; see keras/saving.hpp) ----------------------------------
+  /// Writes the `.keras` archive (config.json, metadata.json, model.weights.h5) atomically: the
+  /// architecture, every weight, and when compiled the compile arguments and optimizer state, as
+  /// Python Keras 3 writes them. keras::models::load_model (or Python's) reads it back.
+  /// Example: `model.save("m.keras");`
+  void save(const std::string& filepath, SaveOptions options = {});
+  /// The architecture as JSON text (Keras' to_json): the model's envelope without weights or
+  /// compile arguments. keras::models::model_from_json rebuilds it.
+  std::string to_json() const;
+  /// A Functional model's config (name, trainable, layers with inbound_nodes, input_layers,
+  /// output_layers); a subclassed model's base config.
+  nlohmann::json get_config() const override;
+  /// The compile() arguments as Keras records them ({} when not compiled).
+  nlohmann::json get_compile_config() const;
+  /// compile() from get_compile_config()'s record.
+  void compile_from_config(const nlohmann::json& config);
 
  protected:
   /// Sequential-like models list their layers in summary().

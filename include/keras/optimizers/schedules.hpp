@@ -16,6 +16,7 @@
 /// equal Keras' to float32 rounding. A user schedule derives from
 /// LearningRateSchedule and overrides operator() and class_name().
 #include <cstdint>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ class LearningRateSchedule {
   virtual double operator()(int64_t step) const = 0;
   /// The Keras class name ("ExponentialDecay").
   virtual std::string class_name() const { return "LearningRateSchedule"; }
+  /// The constructor arguments as Keras' get_config() names them (include <nlohmann/json.hpp> to
+  /// read it). Built-in classes report their options; a user class overrides this so that
+  /// files can record it (see keras/saving.hpp).
+  virtual nlohmann::json get_config() const;
 };
 
 struct ExponentialDecayOptions {

@@ -5,6 +5,7 @@
 
 #include "keras/layers/attention.hpp"
 #include "keras/ops.hpp"
+#include "keras/saving.hpp"
 
 namespace keras::layers {
 
@@ -373,12 +374,22 @@ nlohmann::json MultiHeadAttentionImpl::get_config() const {
   c["use_bias"] = options_.use_bias;
   c["use_gate"] = false;
   c["output_shape"] = options_.output_shape.empty() ? nlohmann::json(nullptr) : nlohmann::json(options_.output_shape);
-  c["attention_axes"] =
-      options_.attention_axes.empty() ? nlohmann::json(nullptr) : nlohmann::json(options_.attention_axes);
+  // Keras resolves the default (the sequence axis) when it builds.
+  if (!options_.attention_axes.empty())
+    c["attention_axes"] = options_.attention_axes;
+  else if (built())
+    c["attention_axes"] = std::vector<int>{1};
+  else
+    c["attention_axes"] = nullptr;
   c["sliding_window"] = nullptr;
-  if (!options_.kernel_initializer.identifier().empty())
-    c["kernel_initializer"] = options_.kernel_initializer.identifier();
-  if (!options_.bias_initializer.identifier().empty()) c["bias_initializer"] = options_.bias_initializer.identifier();
+  c["kernel_initializer"] = saving::serialize(options_.kernel_initializer);
+  c["bias_initializer"] = saving::serialize(options_.bias_initializer);
+  c["kernel_regularizer"] = saving::serialize(options_.kernel_regularizer);
+  c["bias_regularizer"] = saving::serialize(options_.bias_regularizer);
+  // Always written (null when unset); Layer::get_config has written it when set.
+  if (!c.contains("activity_regularizer")) c["activity_regularizer"] = nullptr;
+  c["kernel_constraint"] = saving::serialize(options_.kernel_constraint);
+  c["bias_constraint"] = saving::serialize(options_.bias_constraint);
   c["seed"] = options_.seed ? nlohmann::json(*options_.seed) : nlohmann::json(nullptr);
   return c;
 }

@@ -6,6 +6,7 @@
 #include "keras/error.hpp"
 #include "keras/layers/convolutional.hpp"
 #include "keras/layers/pooling.hpp"
+#include "keras/saving.hpp"
 
 namespace keras::layers {
 namespace {
@@ -177,11 +178,19 @@ nlohmann::json BaseConvImpl::get_config() const {
   c["kernel_size"] = tuple_json(kernel_size_);
   c["strides"] = tuple_json(strides_);
   c["padding"] = keras::detail::ascii_lower(options_.padding);
+  if (transpose_) c["output_padding"] = nullptr;
   c["data_format"] = options_.data_format;
   c["dilation_rate"] = tuple_json(dilation_);
   if (!transpose_) c["groups"] = options_.groups;
-  c["activation"] = options_.activation.name();
+  c["activation"] = saving::serialize(options_.activation);
   c["use_bias"] = options_.use_bias;
+  c["kernel_initializer"] = saving::serialize(options_.kernel_initializer);
+  c["bias_initializer"] = saving::serialize(options_.bias_initializer);
+  c["kernel_regularizer"] = saving::serialize(options_.kernel_regularizer);
+  c["bias_regularizer"] = saving::serialize(options_.bias_regularizer);
+  c["activity_regularizer"] = saving::serialize(options_.activity_regularizer);
+  c["kernel_constraint"] = saving::serialize(options_.kernel_constraint);
+  c["bias_constraint"] = saving::serialize(options_.bias_constraint);
   return c;
 }
 
@@ -244,14 +253,21 @@ Shape DepthwiseConv2DImpl::compute_output_shape(const Shape& s) {
 
 nlohmann::json DepthwiseConv2DImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
+  c["depth_multiplier"] = options_.depth_multiplier;
   c["kernel_size"] = tuple_json(expand(options_.kernel_size, 2, "kernel_size", "DepthwiseConv2D"));
   c["strides"] = tuple_json(expand(options_.strides, 2, "strides", "DepthwiseConv2D"));
   c["padding"] = keras::detail::ascii_lower(options_.padding);
-  c["depth_multiplier"] = options_.depth_multiplier;
   c["data_format"] = options_.data_format;
   c["dilation_rate"] = tuple_json(expand(options_.dilation_rate, 2, "dilation_rate", "DepthwiseConv2D"));
-  c["activation"] = options_.activation.name();
+  c["activation"] = saving::serialize(options_.activation);
   c["use_bias"] = options_.use_bias;
+  c["depthwise_initializer"] = saving::serialize(options_.depthwise_initializer);
+  c["bias_initializer"] = saving::serialize(options_.bias_initializer);
+  c["depthwise_regularizer"] = saving::serialize(options_.depthwise_regularizer);
+  c["bias_regularizer"] = saving::serialize(options_.bias_regularizer);
+  c["activity_regularizer"] = saving::serialize(options_.activity_regularizer);
+  c["depthwise_constraint"] = saving::serialize(options_.depthwise_constraint);
+  c["bias_constraint"] = saving::serialize(options_.bias_constraint);
   return c;
 }
 
@@ -310,15 +326,26 @@ Shape SeparableConv2DImpl::compute_output_shape(const Shape& s) {
 
 nlohmann::json SeparableConv2DImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
+  c["depth_multiplier"] = options_.depth_multiplier;
   c["filters"] = options_.filters;
   c["kernel_size"] = tuple_json(expand(options_.kernel_size, 2, "kernel_size", "SeparableConv2D"));
   c["strides"] = tuple_json(expand(options_.strides, 2, "strides", "SeparableConv2D"));
   c["padding"] = keras::detail::ascii_lower(options_.padding);
   c["data_format"] = options_.data_format;
   c["dilation_rate"] = tuple_json(expand(options_.dilation_rate, 2, "dilation_rate", "SeparableConv2D"));
-  c["depth_multiplier"] = options_.depth_multiplier;
-  c["activation"] = options_.activation.name();
+  c["activation"] = saving::serialize(options_.activation);
   c["use_bias"] = options_.use_bias;
+  c["depthwise_initializer"] = saving::serialize(options_.depthwise_initializer);
+  c["pointwise_initializer"] = saving::serialize(options_.pointwise_initializer);
+  c["bias_initializer"] = saving::serialize(options_.bias_initializer);
+  // keras.cpp's SeparableConv2D takes no weight regularizers or constraints.
+  c["depthwise_regularizer"] = nullptr;
+  c["pointwise_regularizer"] = nullptr;
+  c["bias_regularizer"] = nullptr;
+  if (!c.contains("activity_regularizer")) c["activity_regularizer"] = nullptr;  // set only from a file
+  c["depthwise_constraint"] = nullptr;
+  c["pointwise_constraint"] = nullptr;
+  c["bias_constraint"] = nullptr;
   return c;
 }
 

@@ -4,9 +4,10 @@
 // keras/src/layers/reshaping/{flatten,reshape}.py.
 #include <nlohmann/json.hpp>
 
-#include "keras/layers/core.hpp"
 #include "keras/graph.hpp"
+#include "keras/layers/core.hpp"
 #include "keras/ops.hpp"
+#include "keras/saving.hpp"
 #include "layers/layer_node.hpp"
 
 namespace keras::layers {
@@ -129,8 +130,15 @@ Shape DenseImpl::compute_output_shape(const Shape& input_shape) { return input_s
 nlohmann::json DenseImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["units"] = options_.units;
-  c["activation"] = options_.activation.name();
+  c["activation"] = saving::serialize(options_.activation);
   c["use_bias"] = options_.use_bias;
+  c["kernel_initializer"] = saving::serialize(options_.kernel_initializer);
+  c["bias_initializer"] = saving::serialize(options_.bias_initializer);
+  c["kernel_regularizer"] = saving::serialize(options_.kernel_regularizer);
+  c["bias_regularizer"] = saving::serialize(options_.bias_regularizer);
+  c["kernel_constraint"] = saving::serialize(options_.kernel_constraint);
+  c["bias_constraint"] = saving::serialize(options_.bias_constraint);
+  c["quantization_config"] = nullptr;
   return c;
 }
 
@@ -146,7 +154,7 @@ Tensor ActivationImpl::call(const Tensor& inputs, bool) { return options_.activa
 
 nlohmann::json ActivationImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
-  c["activation"] = options_.activation.name();
+  c["activation"] = saving::serialize(options_.activation);
   return c;
 }
 
@@ -283,7 +291,8 @@ Tensor ReshapeImpl::call(const Tensor& inputs, bool) {
 
 nlohmann::json ReshapeImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
-  c["target_shape"] = dims_json(options_.target_shape, false);
+  // As given: -1 (the inferred dimension) stays -1.
+  c["target_shape"] = std::vector<int64_t>(options_.target_shape.begin(), options_.target_shape.end());
   return c;
 }
 

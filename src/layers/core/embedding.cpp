@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "keras/ops.hpp"
+#include "keras/saving.hpp"
 
 namespace keras::layers {
 
@@ -53,8 +54,12 @@ nlohmann::json EmbeddingImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["input_dim"] = options_.input_dim;
   c["output_dim"] = options_.output_dim;
+  c["embeddings_initializer"] = saving::serialize(options_.embeddings_initializer);
+  c["embeddings_regularizer"] = saving::serialize(options_.embeddings_regularizer);
+  c["activity_regularizer"] = saving::serialize(options_.activity_regularizer);
+  c["embeddings_constraint"] = saving::serialize(options_.embeddings_constraint);
   c["mask_zero"] = options_.mask_zero;
-  c["lora_rank"] = nullptr;
+  c["quantization_config"] = nullptr;
   return c;
 }
 

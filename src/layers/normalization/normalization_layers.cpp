@@ -7,37 +7,11 @@
 #include "autodiff/tape_impl.hpp"
 #include "keras/layers/normalization.hpp"
 #include "keras/ops.hpp"
+#include "keras/saving.hpp"
 
 namespace keras::layers {
 
 namespace {
-
-nlohmann::json initializer_json(const initializers::InitializerArg& arg) {
-  auto init = arg.get();
-  if (!init) return nullptr;
-  return {{"module", "keras.initializers"},
-          {"class_name", init->class_name()},
-          {"config", nlohmann::json::object()},
-          {"registered_name", nullptr}};
-}
-
-nlohmann::json regularizer_json(const regularizers::RegularizerArg& arg) {
-  auto r = arg.get();
-  if (!r) return nullptr;
-  return {{"module", "keras.regularizers"},
-          {"class_name", r->class_name()},
-          {"config", nlohmann::json::object()},
-          {"registered_name", nullptr}};
-}
-
-nlohmann::json constraint_json(const constraints::ConstraintArg& arg) {
-  auto c = arg.get();
-  if (!c) return nullptr;
-  return {{"module", "keras.constraints"},
-          {"class_name", c->class_name()},
-          {"config", nlohmann::json::object()},
-          {"registered_name", nullptr}};
-}
 
 // Python's repr of a list of ints: "[1, 2]".
 std::string list_str(const std::vector<int>& v) {
@@ -150,14 +124,14 @@ nlohmann::json BatchNormalizationImpl::get_config() const {
   c["epsilon"] = options_.epsilon;
   c["center"] = options_.center;
   c["scale"] = options_.scale;
-  c["beta_initializer"] = initializer_json(options_.beta_initializer);
-  c["gamma_initializer"] = initializer_json(options_.gamma_initializer);
-  c["moving_mean_initializer"] = initializer_json(options_.moving_mean_initializer);
-  c["moving_variance_initializer"] = initializer_json(options_.moving_variance_initializer);
-  c["beta_regularizer"] = regularizer_json(options_.beta_regularizer);
-  c["gamma_regularizer"] = regularizer_json(options_.gamma_regularizer);
-  c["beta_constraint"] = constraint_json(options_.beta_constraint);
-  c["gamma_constraint"] = constraint_json(options_.gamma_constraint);
+  c["beta_initializer"] = saving::serialize(options_.beta_initializer);
+  c["gamma_initializer"] = saving::serialize(options_.gamma_initializer);
+  c["moving_mean_initializer"] = saving::serialize(options_.moving_mean_initializer);
+  c["moving_variance_initializer"] = saving::serialize(options_.moving_variance_initializer);
+  c["beta_regularizer"] = saving::serialize(options_.beta_regularizer);
+  c["gamma_regularizer"] = saving::serialize(options_.gamma_regularizer);
+  c["beta_constraint"] = saving::serialize(options_.beta_constraint);
+  c["gamma_constraint"] = saving::serialize(options_.gamma_constraint);
   c["synchronized"] = options_.synchronized;
   c["renorm"] = false;
   c["renorm_clipping"] = nullptr;
@@ -236,23 +210,24 @@ Tensor LayerNormalizationImpl::call(const Tensor& inputs, bool) {
 
 nlohmann::json LayerNormalizationImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
-  if (options_.axis.size() == 1 && !built())
+  if (options_.axis.size() == 1 && !built()) {
     c["axis"] = options_.axis[0];
-  else {
+  } else {
+    // Keras sorts a list argument in build() (numerically, negative axes as they are).
     std::vector<int> sorted = options_.axis;
-    std::sort(sorted.begin(), sorted.end());
+    if (built()) std::sort(sorted.begin(), sorted.end());
     c["axis"] = sorted;
   }
   c["epsilon"] = options_.epsilon;
   c["center"] = options_.center;
   c["scale"] = options_.scale;
   c["rms_scaling"] = options_.rms_scaling;
-  c["beta_initializer"] = initializer_json(options_.beta_initializer);
-  c["gamma_initializer"] = initializer_json(options_.gamma_initializer);
-  c["beta_regularizer"] = regularizer_json(options_.beta_regularizer);
-  c["gamma_regularizer"] = regularizer_json(options_.gamma_regularizer);
-  c["beta_constraint"] = constraint_json(options_.beta_constraint);
-  c["gamma_constraint"] = constraint_json(options_.gamma_constraint);
+  c["beta_initializer"] = saving::serialize(options_.beta_initializer);
+  c["gamma_initializer"] = saving::serialize(options_.gamma_initializer);
+  c["beta_regularizer"] = saving::serialize(options_.beta_regularizer);
+  c["gamma_regularizer"] = saving::serialize(options_.gamma_regularizer);
+  c["beta_constraint"] = saving::serialize(options_.beta_constraint);
+  c["gamma_constraint"] = saving::serialize(options_.gamma_constraint);
   return c;
 }
 
@@ -340,12 +315,12 @@ nlohmann::json GroupNormalizationImpl::get_config() const {
   c["epsilon"] = options_.epsilon;
   c["center"] = options_.center;
   c["scale"] = options_.scale;
-  c["beta_initializer"] = initializer_json(options_.beta_initializer);
-  c["gamma_initializer"] = initializer_json(options_.gamma_initializer);
-  c["beta_regularizer"] = regularizer_json(options_.beta_regularizer);
-  c["gamma_regularizer"] = regularizer_json(options_.gamma_regularizer);
-  c["beta_constraint"] = constraint_json(options_.beta_constraint);
-  c["gamma_constraint"] = constraint_json(options_.gamma_constraint);
+  c["beta_initializer"] = saving::serialize(options_.beta_initializer);
+  c["gamma_initializer"] = saving::serialize(options_.gamma_initializer);
+  c["beta_regularizer"] = saving::serialize(options_.beta_regularizer);
+  c["gamma_regularizer"] = saving::serialize(options_.gamma_regularizer);
+  c["beta_constraint"] = saving::serialize(options_.beta_constraint);
+  c["gamma_constraint"] = saving::serialize(options_.gamma_constraint);
   return c;
 }
 

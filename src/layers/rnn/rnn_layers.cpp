@@ -8,6 +8,7 @@
 #include "keras/graph.hpp"
 #include "keras/layers/rnn.hpp"
 #include "keras/ops.hpp"
+#include "keras/saving.hpp"
 
 namespace keras::layers {
 
@@ -31,14 +32,44 @@ Tensor row(const Tensor& x, int64_t r) {
   return ops::reshape(ops::slice(x, {r, 0}, Shape{1, x.shape()[1]}), Shape{x.shape()[1]});
 }
 
-void add_common_cell_config(nlohmann::json& c, int64_t units, const activations::ActivationArg& act, bool use_bias,
-                            double dropout, double recurrent_dropout, const std::optional<uint64_t>& seed) {
-  c["units"] = units;
-  c["activation"] = act.name();
-  c["use_bias"] = use_bias;
-  c["dropout"] = dropout;
-  c["recurrent_dropout"] = recurrent_dropout;
-  c["seed"] = seed ? nlohmann::json(*seed) : nlohmann::json(nullptr);
+// The keys every cell and recurrent layer writes after `units` and the activations, in Keras'
+// order: use_bias, [unit_forget_bias], the initializers, the regularizers, the constraints.
+template <class O>
+void add_weight_args_config(nlohmann::json& c, const O& o, bool activity_regularizer) {
+  c["use_bias"] = o.use_bias;
+  if constexpr (requires { o.unit_forget_bias; }) {
+    // LSTMCell writes unit_forget_bias before the initializers, LSTM after them.
+    if (!activity_regularizer) c["unit_forget_bias"] = o.unit_forget_bias;
+  }
+  c["kernel_initializer"] = saving::serialize(o.kernel_initializer);
+  c["recurrent_initializer"] = saving::serialize(o.recurrent_initializer);
+  c["bias_initializer"] = saving::serialize(o.bias_initializer);
+  if constexpr (requires { o.unit_forget_bias; }) {
+    if (activity_regularizer) c["unit_forget_bias"] = o.unit_forget_bias;
+  }
+  c["kernel_regularizer"] = saving::serialize(o.kernel_regularizer);
+  c["recurrent_regularizer"] = saving::serialize(o.recurrent_regularizer);
+  c["bias_regularizer"] = saving::serialize(o.bias_regularizer);
+  if constexpr (requires { o.activity_regularizer; }) {
+    if (activity_regularizer) c["activity_regularizer"] = saving::serialize(o.activity_regularizer);
+  }
+  c["kernel_constraint"] = saving::serialize(o.kernel_constraint);
+  c["recurrent_constraint"] = saving::serialize(o.recurrent_constraint);
+  c["bias_constraint"] = saving::serialize(o.bias_constraint);
+}
+
+// A cell's config: units, activation(s), the weight arguments, dropouts, [reset_after], seed.
+template <class O>
+void add_cell_config(nlohmann::json& c, const O& o) {
+  c["units"] = o.units;
+  c["activation"] = saving::serialize(o.activation);
+  if constexpr (requires { o.recurrent_activation; })
+    c["recurrent_activation"] = saving::serialize(o.recurrent_activation);
+  add_weight_args_config(c, o, false);
+  c["dropout"] = o.dropout;
+  c["recurrent_dropout"] = o.recurrent_dropout;
+  if constexpr (requires { o.reset_after; }) c["reset_after"] = o.reset_after;
+  c["seed"] = o.seed ? nlohmann::json(*o.seed) : nlohmann::json(nullptr);
 }
 
 }  // namespace
@@ -108,8 +139,7 @@ std::vector<Tensor> SimpleRNNCellImpl::step(const Tensor& projected, const std::
 
 nlohmann::json SimpleRNNCellImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
-  add_common_cell_config(c, options_.units, options_.activation, options_.use_bias, options_.dropout,
-                         options_.recurrent_dropout, options_.seed);
+  add_cell_config(c, options_);
   return c;
 }
 
@@ -171,10 +201,7 @@ std::vector<Tensor> LSTMCellImpl::step(const Tensor& projected, const std::vecto
 
 nlohmann::json LSTMCellImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
-  add_common_cell_config(c, options_.units, options_.activation, options_.use_bias, options_.dropout,
-                         options_.recurrent_dropout, options_.seed);
-  c["recurrent_activation"] = options_.recurrent_activation.name();
-  c["unit_forget_bias"] = options_.unit_forget_bias;
+  add_cell_config(c, options_);
   return c;
 }
 
@@ -240,10 +267,7 @@ std::vector<Tensor> GRUCellImpl::step(const Tensor& projected, const std::vector
 
 nlohmann::json GRUCellImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
-  add_common_cell_config(c, options_.units, options_.activation, options_.use_bias, options_.dropout,
-                         options_.recurrent_dropout, options_.seed);
-  c["recurrent_activation"] = options_.recurrent_activation.name();
-  c["reset_after"] = options_.reset_after;
+  add_cell_config(c, options_);
   return c;
 }
 
@@ -381,6 +405,7 @@ nlohmann::json RNNImpl::get_config() const {
   c["stateful"] = rnn_options_.stateful;
   c["unroll"] = rnn_options_.unroll;
   c["zero_output_for_mask"] = rnn_options_.zero_output_for_mask;
+  c["cell"] = saving::serialize_keras_object(*cell_);
   return c;
 }
 
@@ -405,14 +430,20 @@ RNNOptions to_rnn_options(const O& o) {
           .trainable = o.trainable};
 }
 
+// A recurrent layer's own keys after the RNN loop's: units, activation(s), the weight arguments
+// (with activity_regularizer), dropouts, then [reset_after] and seed where Keras writes them
+// (SimpleRNN writes no seed).
 template <class O>
-void add_rnn_layer_config(nlohmann::json& c, const O& o) {
+void add_rnn_layer_config(nlohmann::json& c, const O& o, bool with_seed) {
   c["units"] = o.units;
-  c["activation"] = o.activation.name();
-  c["use_bias"] = o.use_bias;
+  c["activation"] = saving::serialize(o.activation);
+  if constexpr (requires { o.recurrent_activation; })
+    c["recurrent_activation"] = saving::serialize(o.recurrent_activation);
+  add_weight_args_config(c, o, true);
   c["dropout"] = clamp01(o.dropout);
   c["recurrent_dropout"] = clamp01(o.recurrent_dropout);
-  c["seed"] = o.seed ? nlohmann::json(*o.seed) : nlohmann::json(nullptr);
+  if constexpr (requires { o.reset_after; }) c["reset_after"] = o.reset_after;
+  if (with_seed) c["seed"] = o.seed ? nlohmann::json(*o.seed) : nlohmann::json(nullptr);
 }
 }  // namespace
 
@@ -446,7 +477,8 @@ SimpleRNNImpl::SimpleRNNImpl(int64_t units, activations::ActivationArg activatio
 
 nlohmann::json SimpleRNNImpl::get_config() const {
   nlohmann::json c = RNNImpl::get_config();
-  add_rnn_layer_config(c, options_);
+  c.erase("cell");
+  add_rnn_layer_config(c, options_, false);
   return c;
 }
 
@@ -488,9 +520,8 @@ LSTMImpl::LSTMImpl(int64_t units) : LSTMImpl(Options{.units = units}) {}
 
 nlohmann::json LSTMImpl::get_config() const {
   nlohmann::json c = RNNImpl::get_config();
-  add_rnn_layer_config(c, options_);
-  c["recurrent_activation"] = options_.recurrent_activation.name();
-  c["unit_forget_bias"] = options_.unit_forget_bias;
+  c.erase("cell");
+  add_rnn_layer_config(c, options_, true);
   return c;
 }
 
@@ -532,9 +563,8 @@ GRUImpl::GRUImpl(int64_t units) : GRUImpl(Options{.units = units}) {}
 
 nlohmann::json GRUImpl::get_config() const {
   nlohmann::json c = RNNImpl::get_config();
-  add_rnn_layer_config(c, options_);
-  c["recurrent_activation"] = options_.recurrent_activation.name();
-  c["reset_after"] = options_.reset_after;
+  c.erase("cell");
+  add_rnn_layer_config(c, options_, true);
   return c;
 }
 

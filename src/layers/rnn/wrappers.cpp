@@ -4,6 +4,7 @@
 #include "keras/graph.hpp"
 #include "keras/layers/rnn.hpp"
 #include "keras/ops.hpp"
+#include "keras/saving.hpp"
 
 namespace keras::layers {
 
@@ -143,8 +144,8 @@ std::vector<Tensor> BidirectionalImpl::compute_mask_multi(const std::vector<Tens
 nlohmann::json BidirectionalImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
   c["merge_mode"] = merge_mode_.empty() ? nlohmann::json(nullptr) : nlohmann::json(merge_mode_);
-  c["layer"] = {{"class_name", forward_->class_name()}, {"config", forward_->get_config()}};
-  c["backward_layer"] = {{"class_name", backward_->class_name()}, {"config", backward_->get_config()}};
+  c["layer"] = saving::serialize_keras_object(*forward_);
+  c["backward_layer"] = saving::serialize_keras_object(*backward_);
   return c;
 }
 
@@ -212,7 +213,7 @@ Shape TimeDistributedImpl::compute_output_shape(const Shape& input_shape) {
 
 nlohmann::json TimeDistributedImpl::get_config() const {
   nlohmann::json c = Layer::get_config();
-  c["layer"] = {{"class_name", layer_->class_name()}, {"config", layer_->get_config()}};
+  c["layer"] = saving::serialize_keras_object(*layer_);
   return c;
 }
 
