@@ -203,13 +203,9 @@ ModelCheckpoint::ModelCheckpoint(Options options)
           "`.weights.h5` (Keras weights format). Received: filepath=" +
           options_.filepath);
   } else {
-    if (!options_.filepath.ends_with(".keras") && !options_.filepath.ends_with(".h5"))
+    if (!options_.filepath.ends_with(".keras"))
       throw ValueError("The filepath provided must end in `.keras` (Keras model format). Received: filepath=" +
                        options_.filepath);
-    throw NotImplementedError(
-        "ModelCheckpoint: saving the whole model (.keras) is not built yet; pass save_weights_only=true and a "
-        "filepath ending in .weights.h5. Received: filepath=" +
-        options_.filepath);
   }
 }
 
@@ -278,7 +274,10 @@ void ModelCheckpoint::save(int64_t epoch, std::optional<int64_t> batch, const Lo
   if (fs::is_directory(path, ec))
     throw Error(
         "Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an existing directory: " + path);
-  model()->save_weights(path, {.overwrite = true});
+  if (options_.save_weights_only)
+    model()->save_weights(path, {.overwrite = true});
+  else
+    model()->save(path, {.overwrite = true});
   if (options_.verbose > 0) std::cout << "\nEpoch " << epoch + 1 << ": finished saving model to " << path << "\n";
 }
 

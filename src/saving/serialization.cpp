@@ -800,6 +800,13 @@ json shape_json(const Shape& s) {
   return a;
 }
 
+// A build shape with the batch axis unknown: weights never depend on it, and a layer first built
+// on a concrete batch (a subclassed model trained by fit) then loads for any batch size.
+json batchless_json(Shape s) {
+  if (s.rank() > 0) s[0] = -1;
+  return shape_json(s);
+}
+
 }  // namespace
 
 bool detail::writes_build_config(const std::string& class_name) {
@@ -873,15 +880,15 @@ json serialize_keras_object(const Layer& layer) {
     const auto& shapes = *layer.build_input_shapes();
     json d = json::object();
     const char* keys[] = {"query_shape", "value_shape", "key_shape"};
-    for (size_t i = 0; i < shapes.size() && i < 3; ++i) d[keys[i]] = shape_json(shapes[i]);
+    for (size_t i = 0; i < shapes.size() && i < 3; ++i) d[keys[i]] = batchless_json(shapes[i]);
     out["build_config"] = {{"shapes_dict", d}};
   } else if (layer.built() && detail::writes_build_config(cn)) {
     if (const auto& shapes = layer.build_input_shapes()) {
       json a = json::array();
-      for (const Shape& s : *shapes) a.push_back(shape_json(s));
+      for (const Shape& s : *shapes) a.push_back(batchless_json(s));
       out["build_config"] = {{"input_shape", a}};
     } else if (const auto& s = layer.build_input_shape()) {
-      out["build_config"] = {{"input_shape", shape_json(*s)}};
+      out["build_config"] = {{"input_shape", batchless_json(*s)}};
     }
   }
   return out;
@@ -950,9 +957,14 @@ LayerHandle deserialize_layer(const json& j) {
   }
   if (!layer) throw ValueError("The factory of layer class '" + e.class_name + "' returned no layer");
   auto bc = j.find("build_config");
-  if (bc != j.end() && !dynamic_cast<Model*>(layer.get())) {
+  auto* model = dynamic_cast<Model*>(layer.get());
+  const bool subclassed = model && !model->is_functional() && !dynamic_cast<Sequential*>(model);
+  if (bc != j.end() && (!model || subclassed)) {
     try {
       build_from_config(*layer, *bc);
+      // A subclassed model creates its sublayers' weights when it is first called: trace it on a
+      // symbolic input of the recorded shape, as Keras' build_from_config does.
+      if (subclassed && layer->build_input_shape()) (void)layer->compute_output_shape(*layer->build_input_shape());
     } catch (const Error& err) {
       throw ValueError("Layer '" + layer->name() + "' (" + e.class_name +
                        ") could not be built from its build_config " + excerpt(*bc) + ": " + err.what());

@@ -303,6 +303,18 @@ TEST(ModelCheckpoint, FileNamesFromTheTemplate) {
   EXPECT_TRUE(same(g.model.get_weights(), weights->at_epoch_end[1]));
 }
 
+TEST(ModelCheckpoint, WholeModelFilesLoadBackWithTheirEpochsWeights) {
+  TempDir d;
+  Fixture f;
+  auto weights = std::make_shared<WeightsLog>();
+  f.fit(2, {weights, cb::ModelCheckpoint({.filepath = d.file("m-{epoch}.keras")})});
+  for (int e = 1; e <= 2; ++e) {
+    keras::Handle<keras::Model> m = keras::models::load_model(d.file("m-" + std::to_string(e) + ".keras"));
+    EXPECT_TRUE(same(m->get_weights(), weights->at_epoch_end[static_cast<size_t>(e - 1)])) << "epoch " << e;
+    EXPECT_TRUE(m->compiled());
+  }
+}
+
 TEST(ModelCheckpoint, SaveBestOnlyAndInitialThreshold) {
   TempDir d;
   Fixture f;

@@ -508,3 +508,54 @@ TEST(LegacyH5, WeightsOnlyAndDamagedFilesGiveClearErrors) {
   w.save(dir.file("weights_only.h5"));
   expect_error<ValueError>([&] { models::load_model(dir.file("weights_only.h5")); }, "No model config found");
 }
+
+// ---- a registered subclassed model --------------------------------------------------------------------
+
+namespace {
+
+class TwoTower : public Model {
+ public:
+  explicit TwoTower(const json& config) : Model(ModelOptions{.name = config.value("name", std::string())}) {
+    units_ = config.value("units", 4);
+    make();
+  }
+  explicit TwoTower(int64_t units) : units_(units) { make(); }
+  std::string class_name() const override { return "TwoTower"; }
+  Tensor call(const Tensor& x, bool training) override { return ops::add(left_(x, training), right_(x, training)); }
+  json get_config() const override {
+    json c = Model::get_config();
+    c["units"] = units_;
+    return c;
+  }
+
+ private:
+  void make() {
+    left_ = track("left", layers::Dense(units_, "relu"));
+    right_ = track("right", layers::Dense(units_));
+  }
+  int64_t units_ = 4;
+  layers::Dense left_{1};
+  layers::Dense right_{1};
+};
+
+}  // namespace
+
+KERAS_REGISTER_SERIALIZABLE(TwoTower, "my_package");
+
+TEST(KerasArchive, RegisteredSubclassedModelRoundTripsWithItsWeightsAndOptimizer) {
+  TempDir dir;
+  utils::set_random_seed(9);
+  Handle<TwoTower> m(int64_t{5});
+  m->compile({.optimizer = "adam", .loss = "mse"});
+  const Tensor x = probe({12, 3});
+  m->fit(x, probe({12, 5}, 0.5), {.batch_size = 4, .epochs = 1, .verbose = 0});
+  m->save(dir.file("tower.keras"));
+  const json config =
+      json::parse(saving::zip::Reader(read_file(dir.file("tower.keras")), "t").read("config.json", 1 << 20));
+  EXPECT_EQ(config["registered_name"], "my_package>TwoTower");
+  EXPECT_EQ(config["build_config"]["input_shape"], json({nullptr, 3}));
+  Handle<Model> back = models::load_model(dir.file("tower.keras"));
+  EXPECT_EQ(back->class_name(), "TwoTower");
+  EXPECT_TRUE(bit_equal(m->predict(x, {.verbose = 0}), back->predict(x, {.verbose = 0})));
+  EXPECT_EQ(back->optimizer().iterations(), 3);
+}
