@@ -201,6 +201,50 @@ bool collect(const GraphBuilder& b, const json& value, std::vector<Tensor>& out,
   return true;  // a constant argument: keras.cpp layers take no positional constants
 }
 
+const json& empty_array() {
+  static const json a = json::array();
+  return a;
+}
+
+const json& empty_object() {
+  static const json o = json::object();
+  return o;
+}
+
+// The (layer, node) pairs a node's arguments read from (masks left out). Checks the node's form.
+void tensor_dependencies(const json& value, std::set<std::pair<std::string, int>>& deps, const std::string& where,
+                         int depth = 0) {
+  if (depth > 16) throw ValueError("Functional model config: " + where + " nests its arguments too deeply");
+  if (value.is_array()) {
+    for (const json& v : value) tensor_dependencies(v, deps, where, depth + 1);
+  } else if (value.is_object() && value.contains("class_name") && value["class_name"] == "__keras_tensor__") {
+    const json& c = value.contains("config") ? value["config"] : empty_object();
+    if (!c.is_object() || !c.contains("keras_history"))
+      throw ValueError("Functional model config: " + where + ": a __keras_tensor__ without keras_history");
+    const Endpoint e = read_endpoint(c["keras_history"], where);
+    deps.insert({std::get<0>(e), std::get<1>(e)});
+  }
+}
+
+void node_dependencies(const json& node, std::set<std::pair<std::string, int>>& deps, const std::string& where) {
+  if (node.is_object()) {
+    const json& args = node.contains("args") ? node["args"] : empty_array();
+    const json& kwargs = node.contains("kwargs") ? node["kwargs"] : empty_object();
+    if (!args.is_array() || !kwargs.is_object())
+      throw ValueError("Functional model config: " + where + " needs `args` (a list) and `kwargs` (an object)");
+    tensor_dependencies(args, deps, where);
+    for (auto kv = kwargs.begin(); kv != kwargs.end(); ++kv)
+      if (kv.key() != "mask" && kv.key() != "training") tensor_dependencies(kv.value(), deps, where);
+  } else if (node.is_array()) {
+    for (const json& edge : node) {
+      const Endpoint e = read_endpoint(edge, where);
+      deps.insert({std::get<0>(e), std::get<1>(e)});
+    }
+  } else {
+    throw ValueError("Functional model config: " + where + " is neither {args, kwargs} nor a Keras 2 node list");
+  }
+}
+
 }  // namespace
 
 std::shared_ptr<Model> saving::detail::functional_from_config(const json& config) {
@@ -257,72 +301,91 @@ std::shared_ptr<Model> saving::detail::functional_from_config(const json& config
     for (size_t i = 0; i < nodes.size(); ++i) pending.push_back({lname, nodes[i], static_cast<int>(i)});
   }
 
-  // Runs nodes as their inputs become available (Keras processes them the same way).
-  while (!pending.empty()) {
-    bool progress = false;
-    for (auto it = pending.begin(); it != pending.end();) {
-      const std::string where = "node " + std::to_string(it->index) + " of layer '" + it->layer + "'";
-      std::vector<Tensor> inputs;
-      std::optional<bool> training;
-      bool ready = true;
-      const json& node = it->node;
-      if (node.is_object()) {
-        const json args = node.contains("args") ? node["args"] : json::array();
-        const json kwargs = node.contains("kwargs") ? node["kwargs"] : json::object();
-        if (!args.is_array() || !kwargs.is_object())
-          throw ValueError("Functional model config: " + where + " needs `args` (a list) and `kwargs` (an object)");
-        ready = collect(b, args, inputs, where);
-        for (auto kv = kwargs.begin(); ready && kv != kwargs.end(); ++kv) {
-          if (kv.key() == "mask") continue;
-          if (kv.key() == "training") {
-            if (kv.value().is_boolean()) training = kv.value().get<bool>();
-            continue;
-          }
-          ready = collect(b, kv.value(), inputs, where);
-        }
-      } else if (node.is_array()) {
-        // Keras 2: [[name, node, tensor, kwargs], ...].
-        for (const json& edge : node) {
-          auto t = b.lookup(read_endpoint(edge, where), where);
-          if (!t) {
-            ready = false;
-            break;
-          }
-          inputs.push_back(*t);
-          if (edge.size() > 3 && edge[3].is_object() && edge[3].contains("training") &&
-              edge[3]["training"].is_boolean())
-            training = edge[3]["training"].get<bool>();
-        }
-      } else {
-        throw ValueError("Functional model config: " + where + " is neither {args, kwargs} nor a Keras 2 node list");
-      }
-      if (!ready) {
-        ++it;
-        continue;
-      }
-      if (inputs.empty()) throw ValueError("Functional model config: " + where + " has no input tensors");
-      const std::shared_ptr<Layer>& layer = b.layers.at(it->layer);
-      std::vector<Tensor> outs;
-      if (inputs.size() == 1 && !is_recurrent(layer->class_name())) {
-        outs = {(*layer)(inputs[0], training)};
-      } else {
-        outs = (*layer)(inputs, training);
-      }
-      b.outputs[{it->layer, it->index}] = outs;
-      it = pending.erase(it);
-      progress = true;
+  // Runs each node once the nodes it reads from have run (and, for a layer called several times,
+  // after its previous call, so that calls keep their numbers): Kahn's algorithm over the
+  // dependencies, lowest position first, linear in the number of nodes whatever their order.
+  using Key = std::pair<std::string, int>;
+  std::map<Key, size_t> position;
+  for (size_t i = 0; i < pending.size(); ++i) position[{pending[i].layer, pending[i].index}] = i;
+  std::vector<size_t> missing_count(pending.size(), 0);
+  std::map<Key, std::vector<size_t>> waiting;
+  for (size_t i = 0; i < pending.size(); ++i) {
+    const Pending& p = pending[i];
+    const std::string where = "node " + std::to_string(p.index) + " of layer '" + p.layer + "'";
+    std::set<Key> deps;
+    node_dependencies(p.node, deps, where);
+    if (p.index > 0) deps.insert({p.layer, p.index - 1});
+    for (const Key& d : deps) {
+      if (b.outputs.count(d)) continue;  // an Input
+      if (!b.layers.count(d.first))
+        throw ValueError("Functional model config: " + where + " refers to the layer '" + d.first +
+                         "', which is not in the model's `layers`");
+      ++missing_count[i];
+      waiting[d].push_back(i);
     }
-    if (!progress) {
-      const Pending& p = pending.front();
-      std::string missing;
-      std::vector<Tensor> scratch;
-      // Name what the first stuck node waits for.
-      for (const auto& [key, v] : b.layers)
-        if (skipped.count(key))
-          missing = " (it may depend on the op layer '" + key + "', which keras.cpp does not run)";
-      throw ValueError("Functional model config: node " + std::to_string(p.index) + " of layer '" + p.layer +
-                       "' waits for a tensor no other node produces; the graph is disconnected or cyclic" + missing);
+  }
+  std::set<size_t> ready;
+  for (size_t i = 0; i < pending.size(); ++i)
+    if (missing_count[i] == 0) ready.insert(i);
+  size_t done = 0;
+  while (!ready.empty()) {
+    const size_t i = *ready.begin();
+    ready.erase(ready.begin());
+    const Pending& p = pending[i];
+    const std::string where = "node " + std::to_string(p.index) + " of layer '" + p.layer + "'";
+    std::vector<Tensor> inputs;
+    std::optional<bool> training;
+    const json& node = p.node;
+    if (node.is_object()) {
+      const json& args = node.contains("args") ? node["args"] : empty_array();
+      const json& kwargs = node.contains("kwargs") ? node["kwargs"] : empty_object();
+      bool complete = collect(b, args, inputs, where);
+      for (auto kv = kwargs.begin(); kv != kwargs.end(); ++kv) {
+        if (kv.key() == "mask") continue;
+        if (kv.key() == "training") {
+          if (kv.value().is_boolean()) training = kv.value().get<bool>();
+          continue;
+        }
+        complete = collect(b, kv.value(), inputs, where) && complete;
+      }
+      if (!complete) throw ValueError("Functional model config: " + where + " reads a tensor that was not made");
+    } else {
+      // Keras 2: [[name, node, tensor, kwargs], ...].
+      for (const json& edge : node) {
+        auto t = b.lookup(read_endpoint(edge, where), where);
+        if (!t) throw ValueError("Functional model config: " + where + " reads a tensor that was not made");
+        inputs.push_back(*t);
+        if (edge.size() > 3 && edge[3].is_object() && edge[3].contains("training") && edge[3]["training"].is_boolean())
+          training = edge[3]["training"].get<bool>();
+      }
     }
+    if (inputs.empty()) throw ValueError("Functional model config: " + where + " has no input tensors");
+    const std::shared_ptr<Layer>& layer = b.layers.at(p.layer);
+    std::vector<Tensor> outs;
+    if (inputs.size() == 1 && !is_recurrent(layer->class_name())) {
+      outs = {(*layer)(inputs[0], training)};
+    } else {
+      outs = (*layer)(inputs, training);
+    }
+    const Key key{p.layer, p.index};
+    b.outputs[key] = outs;
+    ++done;
+    auto w = waiting.find(key);
+    if (w != waiting.end()) {
+      for (size_t k : w->second)
+        if (--missing_count[k] == 0) ready.insert(k);
+      waiting.erase(w);
+    }
+  }
+  if (done != pending.size()) {
+    size_t stuck = 0;
+    while (missing_count[stuck] == 0) ++stuck;
+    std::string hint;
+    for (const auto& name : skipped)
+      hint = " (it may depend on the op layer '" + name + "', which keras.cpp does not run)";
+    throw ValueError("Functional model config: node " + std::to_string(pending[stuck].index) + " of layer '" +
+                     pending[stuck].layer +
+                     "' waits for a tensor no other node produces; the graph is disconnected or cyclic" + hint);
   }
 
   auto endpoints = [&](const json& j, const char* what, bool& single) {

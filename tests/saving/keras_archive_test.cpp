@@ -559,3 +559,21 @@ TEST(KerasArchive, RegisteredSubclassedModelRoundTripsWithItsWeightsAndOptimizer
   EXPECT_TRUE(bit_equal(m->predict(x, {.verbose = 0}), back->predict(x, {.verbose = 0})));
   EXPECT_EQ(back->optimizer().iterations(), 3);
 }
+
+TEST(KerasArchive, FunctionalConfigInAnyLayerOrderAndCyclesRefused) {
+  const saving::zip::Reader z(read_file(interop("functional.keras")), "functional.keras");
+  json config = json::parse(z.read("config.json", 1 << 24));
+  config.erase("compile_config");
+  Handle<Model> keras_order = models::model_from_config(config);
+  // Reversed: every layer listed after the layers that read from it.
+  json& list = config["config"]["layers"];
+  std::reverse(list.begin(), list.end());
+  Handle<Model> reversed = models::model_from_config(config);
+  EXPECT_EQ(reversed->count_params(), keras_order->count_params());
+  EXPECT_EQ(reversed->get_config()["layers"].size(), keras_order->get_config()["layers"].size());
+  // A node that reads its own output.
+  for (json& l : list)
+    if (l["class_name"] == "Concatenate")
+      l["inbound_nodes"][0]["args"][0][0]["config"]["keras_history"] = {l["name"], 0, 0};
+  expect_error<ValueError>([&] { models::model_from_config(config); }, "disconnected or cyclic");
+}
