@@ -4,7 +4,9 @@
 // Keras wrote).
 //
 // Any input must either load or raise a keras::Error: a crash, leak, hang, sanitizer report or an
-// allocation beyond what the input holds is a bug. A model that loads must also predict.
+// allocation beyond what the input holds is a bug. A model that loads must also serialize again.
+// (Running a loaded model is not fuzzed: a valid file may describe a model whose activations are
+// as large as its author wants.)
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -18,19 +20,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     keras::Handle<keras::Model> model = keras::saving::detail::load_model_from_bytes(
         std::string(reinterpret_cast<const char*>(data), size), "fuzz.keras", {});
     (void)model->to_json();
-    if (model->is_functional() && model->inputs().size() == 1) {
-      keras::Shape s = model->inputs()[0].shape();
-      bool small = s.rank() <= 4;
-      int64_t n = 1;
-      for (int i = 1; i < s.rank(); ++i) {
-        if (s[i] < 0 || s[i] > 64) small = false;
-        n *= std::max<int64_t>(s[i], 1);
-      }
-      if (small && n <= 4096) {
-        s[0] = 1;
-        (void)model->predict(keras::ops::zeros(s, model->inputs()[0].dtype()), {.verbose = 0});
-      }
-    }
   } catch (const keras::Error&) {
   }
   return 0;

@@ -277,7 +277,8 @@ json serialize_keras_object(const losses::Loss& object) {
   return envelope;
 }
 
-std::shared_ptr<losses::Loss> deserialize_loss(const json& j) {
+namespace {
+std::shared_ptr<losses::Loss> deserialize_loss_unguarded(const json& j) {
   if (j.is_null()) return nullptr;
   if (j.is_string()) return losses::get(j.get<std::string>());
   // A plain loss function: {"module": "builtins", "class_name": "function", "config": "mean_squared_error"}.
@@ -297,6 +298,11 @@ std::shared_ptr<losses::Loss> deserialize_loss(const json& j) {
   }
   if (auto factory = detail::find_loss(env)) return factory(env.config);
   detail::unknown_class("loss", env);
+}
+}  // namespace
+
+std::shared_ptr<losses::Loss> deserialize_loss(const json& j) {
+  return detail::json_guard([&] { return deserialize_loss_unguarded(j); });
 }
 
 }  // namespace keras::saving

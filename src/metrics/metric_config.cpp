@@ -387,7 +387,8 @@ json serialize_keras_object(const metrics::Metric& object) {
   return detail::make_envelope(ObjectKind::metric, "keras.metrics", class_name, object.get_config(), builtin);
 }
 
-std::shared_ptr<metrics::Metric> deserialize_metric(const json& j) {
+namespace {
+std::shared_ptr<metrics::Metric> deserialize_metric_unguarded(const json& j) {
   if (j.is_null()) return nullptr;
   if (j.is_string()) return metrics::get(j.get<std::string>());
   // A plain metric function: {"module": "builtins", "class_name": "function", "config": "mae"}.
@@ -406,6 +407,11 @@ std::shared_ptr<metrics::Metric> deserialize_metric(const json& j) {
   }
   if (auto factory = detail::find_metric(env)) return factory(env.config);
   detail::unknown_class("metric", env);
+}
+}  // namespace
+
+std::shared_ptr<metrics::Metric> deserialize_metric(const json& j) {
+  return detail::json_guard([&] { return deserialize_metric_unguarded(j); });
 }
 
 }  // namespace keras::saving

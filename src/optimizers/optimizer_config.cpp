@@ -417,7 +417,8 @@ json serialize_keras_object(const optimizers::schedules::LearningRateSchedule& o
                                builtin);
 }
 
-std::shared_ptr<optimizers::Optimizer> deserialize_optimizer(const json& j) {
+namespace {
+std::shared_ptr<optimizers::Optimizer> deserialize_optimizer_unguarded(const json& j) {
   if (j.is_null()) return nullptr;
   if (j.is_string()) return optimizers::get(j.get<std::string>());
   const detail::Envelope env = detail::parse_envelope(j, "optimizer");
@@ -434,8 +435,14 @@ std::shared_ptr<optimizers::Optimizer> deserialize_optimizer(const json& j) {
   if (auto factory = detail::find_optimizer(env)) return factory(env.config);
   detail::unknown_class("optimizer", env);
 }
+}  // namespace
 
-std::shared_ptr<optimizers::schedules::LearningRateSchedule> deserialize_schedule(const json& j) {
+std::shared_ptr<optimizers::Optimizer> deserialize_optimizer(const json& j) {
+  return detail::json_guard([&] { return deserialize_optimizer_unguarded(j); });
+}
+
+namespace {
+std::shared_ptr<optimizers::schedules::LearningRateSchedule> deserialize_schedule_unguarded(const json& j) {
   if (j.is_null()) return nullptr;
   const detail::Envelope env = detail::parse_envelope(j, "learning rate schedule");
   if (!env.registered_name.empty() && env.registered_name != env.class_name)
@@ -449,6 +456,11 @@ std::shared_ptr<optimizers::schedules::LearningRateSchedule> deserialize_schedul
   }
   if (auto factory = detail::find_schedule(env)) return factory(env.config);
   detail::unknown_class("learning rate schedule", env);
+}
+}  // namespace
+
+std::shared_ptr<optimizers::schedules::LearningRateSchedule> deserialize_schedule(const json& j) {
+  return detail::json_guard([&] { return deserialize_schedule_unguarded(j); });
 }
 
 }  // namespace keras::saving

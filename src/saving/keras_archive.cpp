@@ -123,8 +123,9 @@ void Model::save(const std::string& filepath, SaveOptions options) {
 
 namespace saving::detail {
 
-Handle<Model> load_model_from_bytes(std::string bytes, const std::string& path,
-                                    const models::LoadModelOptions& options) {
+namespace {
+
+Handle<Model> load_unguarded(std::string bytes, const std::string& path, const models::LoadModelOptions& options) {
   using models::model_from_config;
   if (bytes.size() >= 8 && bytes.compare(0, 8, "\x89HDF\r\n\x1a\n") == 0) {
     const uint64_t n = bytes.size();
@@ -166,6 +167,13 @@ Handle<Model> load_model_from_bytes(std::string bytes, const std::string& path,
   }
   keras::detail::load_weights_from(*model, weights);
   return model;
+}
+
+}  // namespace
+
+Handle<Model> load_model_from_bytes(std::string bytes, const std::string& path,
+                                    const models::LoadModelOptions& options) {
+  return json_guard([&] { return load_unguarded(std::move(bytes), path, options); });
 }
 
 }  // namespace saving::detail

@@ -6,9 +6,21 @@
 #include <optional>
 #include <string>
 
+#include "keras/error.hpp"
 #include "keras/saving.hpp"
 
 namespace keras::saving::detail {
+
+/// Runs `f`, turning the JSON library's own exceptions (a value of an unexpected type met while
+/// reading a config) into keras::ValueError, so that no other exception leaves a reader.
+template <class F>
+auto json_guard(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const nlohmann::json::exception& e) {
+    throw ValueError(std::string("Could not read the config: a value has an unexpected type (") + e.what() + ")");
+  }
+}
 
 /// The parts of an object envelope.
 struct Envelope {

@@ -423,7 +423,8 @@ json serialize_dtype_policy(DType dtype) {
           {"registered_name", nullptr}};
 }
 
-std::optional<DType> deserialize_dtype(const json& j) {
+namespace {
+std::optional<DType> deserialize_dtype_unguarded(const json& j) {
   if (j.is_null()) return std::nullopt;
   std::string name;
   if (j.is_string()) {
@@ -442,6 +443,11 @@ std::optional<DType> deserialize_dtype(const json& j) {
   if (name.starts_with("mixed_"))
     throw ValueError("Unsupported dtype policy '" + name + "': keras.cpp does not support mixed precision yet");
   return dtype_from_name(name);
+}
+}  // namespace
+
+std::optional<DType> deserialize_dtype(const json& j) {
+  return detail::json_guard([&] { return deserialize_dtype_unguarded(j); });
 }
 
 LayerOptions layer_options(const json& config) {
@@ -549,7 +555,8 @@ json serialize(const initializers::InitializerArg& arg) {
   return serialize_keras_object(*init);
 }
 
-initializers::InitializerArg deserialize_initializer(const json& j) {
+namespace {
+initializers::InitializerArg deserialize_initializer_unguarded(const json& j) {
   using namespace initializers;
   if (j.is_null()) return {};
   if (j.is_string()) return InitializerArg(initializers::get(j.get<std::string>()));
@@ -611,6 +618,11 @@ initializers::InitializerArg deserialize_initializer(const json& j) {
   r.warn_unused();
   return InitializerArg(out);
 }
+}  // namespace
+
+initializers::InitializerArg deserialize_initializer(const json& j) {
+  return detail::json_guard([&] { return deserialize_initializer_unguarded(j); });
+}
 
 // ---- regularizers -------------------------------------------------------------------------------------
 
@@ -648,7 +660,8 @@ json serialize(const regularizers::RegularizerArg& arg) {
   return serialize_keras_object(*arg.get());
 }
 
-regularizers::RegularizerArg deserialize_regularizer(const json& j) {
+namespace {
+regularizers::RegularizerArg deserialize_regularizer_unguarded(const json& j) {
   using namespace regularizers;
   if (j.is_null()) return {};
   if (j.is_string()) return RegularizerArg(std::shared_ptr<const Regularizer>(regularizers::get(j.get<std::string>())));
@@ -670,6 +683,11 @@ regularizers::RegularizerArg deserialize_regularizer(const json& j) {
   }
   r.warn_unused();
   return RegularizerArg(out);
+}
+}  // namespace
+
+regularizers::RegularizerArg deserialize_regularizer(const json& j) {
+  return detail::json_guard([&] { return deserialize_regularizer_unguarded(j); });
 }
 
 // ---- constraints --------------------------------------------------------------------------------------
@@ -722,7 +740,8 @@ json serialize(const constraints::ConstraintArg& arg) {
   return serialize_keras_object(*arg.get());
 }
 
-constraints::ConstraintArg deserialize_constraint(const json& j) {
+namespace {
+constraints::ConstraintArg deserialize_constraint_unguarded(const json& j) {
   using namespace constraints;
   if (j.is_null()) return {};
   if (j.is_string()) return ConstraintArg(std::shared_ptr<const Constraint>(constraints::get(j.get<std::string>())));
@@ -748,6 +767,11 @@ constraints::ConstraintArg deserialize_constraint(const json& j) {
   r.warn_unused();
   return ConstraintArg(out);
 }
+}  // namespace
+
+constraints::ConstraintArg deserialize_constraint(const json& j) {
+  return detail::json_guard([&] { return deserialize_constraint_unguarded(j); });
+}
 
 // ---- activations --------------------------------------------------------------------------------------
 
@@ -768,7 +792,8 @@ json serialize(const activations::ActivationArg& arg) {
       "layer's activation.");
 }
 
-activations::ActivationArg deserialize_activation(const json& j) {
+namespace {
+activations::ActivationArg deserialize_activation_unguarded(const json& j) {
   if (j.is_null()) return activations::ActivationArg("linear");
   if (j.is_string()) return activations::ActivationArg(j.get<std::string>());
   const detail::Envelope e = detail::parse_envelope(j, "activation");
@@ -783,6 +808,11 @@ activations::ActivationArg deserialize_activation(const json& j) {
   // Activation classes (keras.layers.ReLU and friends as activations) are layers, not functions.
   throw ValueError("Could not deserialize the activation " + excerpt(j) +
                    ": keras.cpp reads activation names and registered activation functions");
+}
+}  // namespace
+
+activations::ActivationArg deserialize_activation(const json& j) {
+  return detail::json_guard([&] { return deserialize_activation_unguarded(j); });
 }
 
 // ---- layers -------------------------------------------------------------------------------------------
@@ -931,7 +961,8 @@ void build_from_config(Layer& layer, const json& build_config) {
 
 }  // namespace
 
-LayerHandle deserialize_layer(const json& j) {
+namespace {
+LayerHandle deserialize_layer_unguarded(const json& j) {
   // Models nest models; a file may not nest them without bound.
   thread_local int depth = 0;
   struct Depth {
@@ -971,6 +1002,11 @@ LayerHandle deserialize_layer(const json& j) {
     }
   }
   return LayerHandle(layer);
+}
+}  // namespace
+
+LayerHandle deserialize_layer(const json& j) {
+  return detail::json_guard([&] { return deserialize_layer_unguarded(j); });
 }
 
 }  // namespace keras::saving
