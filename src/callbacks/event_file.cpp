@@ -12,11 +12,10 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <unordered_map>
 
+#include "core/atomic_file.hpp"
 #include "core/crc32c.hpp"
 #include "keras/error.hpp"
 
@@ -710,10 +709,7 @@ bool EventFileWriter::closed() const {
 // ---- reader ----
 
 ReadResult read_event_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NotFoundError(path + ": cannot open the event file: " + std::strerror(errno));
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (in.bad()) throw Error(path + ": read error");
+  const std::string data = core::read_file(path, "event file");
 
   ReadResult out;
   TagPlugins plugins;

@@ -7,6 +7,9 @@
 #include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <utility>
 
 #include "keras/error.hpp"
@@ -72,6 +75,27 @@ void write_file_atomic(const std::string& path, std::string_view bytes) {
   AtomicFile f(path);
   f.write(bytes);
   f.commit();
+}
+
+std::string read_file(const std::string& path, const std::string& what) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) throw NotFoundError(path + ": no such " + what);
+  if (std::filesystem::is_directory(status)) throw Error(path + ": is a directory, not a " + what);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw NotFoundError(path + ": cannot open the " + what + ": " + std::strerror(errno));
+  std::string bytes;
+  if (std::filesystem::is_regular_file(status)) {
+    const auto n = std::filesystem::file_size(path, ec);
+    if (ec) throw Error(path + ": cannot determine the file size");
+    bytes.resize(static_cast<size_t>(n));
+    in.read(bytes.data(), static_cast<std::streamsize>(n));
+    if (static_cast<uint64_t>(in.gcount()) != n) throw Error(path + ": read error (file changed while reading?)");
+  } else {
+    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (in.bad()) throw Error(path + ": read error");
+  }
+  return bytes;
 }
 
 }  // namespace keras::core

@@ -42,4 +42,8 @@ class AtomicFile {
 /// Writes `bytes` to `path` atomically (AtomicFile, then commit).
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
+/// The whole file's bytes. `what` names the kind of file in messages ("HDF5 file"):
+/// NotFoundError "<path>: no such <what>", Error for a directory or a read failure.
+std::string read_file(const std::string& path, const std::string& what);
+
 }  // namespace keras::core

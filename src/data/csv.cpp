@@ -5,12 +5,11 @@
 #include <charconv>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <limits>
-#include <sstream>
 #include <string_view>
 #include <system_error>
 
+#include "core/atomic_file.hpp"
 #include "keras/error.hpp"
 
 namespace keras::data {
@@ -96,22 +95,10 @@ std::string join(const std::vector<std::string>& names) {
   return out;
 }
 
-std::string read_file(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw NotFoundError("CSV file not found: " + path);
-  if (!std::filesystem::is_regular_file(path, ec)) throw ValueError(path + ": not a regular file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NotFoundError("Cannot open CSV file " + path);
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  if (in.bad()) throw ValueError(path + ": read error");
-  return std::move(ss).str();
-}
-
 }  // namespace
 
 std::vector<Tensor> load_csv(const std::string& path, const CsvOptions& options) {
-  const std::string text = read_file(path);
+  const std::string text = core::read_file(path, "CSV file");
   const char delim = options.field_delim;
   if (delim == '\n' || delim == '\r' || delim == '"')
     throw ValueError("load_csv: field_delim cannot be a newline or a double quote");

@@ -1,15 +1,12 @@
 // The `.keras` archive (FORMATS.md section 1): Model::save and keras::models::load_model.
-#include <sys/stat.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
 
+#include "core/atomic_file.hpp"
 #include "core/variable_budget.hpp"
 #include "core/warnings.hpp"
 #include "keras/error.hpp"
@@ -76,22 +73,6 @@ std::string now_string() {
   char buf[32];
   std::strftime(buf, sizeof(buf), "%Y-%m-%d@%H:%M:%S", &tm);
   return buf;
-}
-
-std::string read_whole_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) {
-    if (errno == ENOENT) throw NotFoundError(path + ": no such file");
-    throw Error(path + ": cannot open: " + std::strerror(errno));
-  }
-  if (S_ISDIR(st.st_mode))
-    throw ValueError(path + ": is a directory; keras.cpp reads zipped .keras archives (save with zipped=True)");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(path + ": cannot open");
-  std::string bytes(static_cast<size_t>(st.st_size), '\0');
-  in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (static_cast<size_t>(in.gcount()) != bytes.size()) throw Error(path + ": could not read the whole file");
-  return bytes;
 }
 
 }  // namespace
@@ -187,7 +168,7 @@ Handle<Model> load_model(const std::string& filepath, LoadModelOptions options) 
       !filepath.ends_with(".hdf5"))
     throw ValueError("File format not supported: filepath=" + filepath +
                      ". keras.cpp reads native Keras 3 files (.keras) and legacy Keras 2 full-model files (.h5).");
-  return saving::detail::load_model_from_bytes(read_whole_file(filepath), filepath, options);
+  return saving::detail::load_model_from_bytes(core::read_file(filepath, "model file"), filepath, options);
 }
 
 }  // namespace models

@@ -379,7 +379,7 @@ TEST(KerasArchive, DamagedArchivesGiveClearErrors) {
   std::ofstream(dir.file("text.keras")) << "hello";
   expect_error<ValueError>([&] { models::load_model(dir.file("text.keras")); }, "not a .keras archive");
   expect_error<ValueError>([&] { m->save(dir.file("m.txt")); }, "`.keras` extension");
-  expect_error<NotFoundError>([&] { models::load_model(dir.file("missing.keras")); }, "no such file");
+  expect_error<NotFoundError>([&] { models::load_model(dir.file("missing.keras")); }, "no such model file");
 }
 
 TEST(KerasArchive, SaveIsAtomicAndHonoursOverwrite) {

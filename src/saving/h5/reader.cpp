@@ -13,14 +13,13 @@
 #include <bit>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <limits>
 #include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 
+#include "core/atomic_file.hpp"
 #include "keras/error.hpp"
 #include "saving/h5/h5.hpp"
 
@@ -960,26 +959,7 @@ File::~File() = default;
 
 const std::string& File::display_name() const { return impl_->name; }
 
-File File::open(const std::string& path) {
-  std::error_code ec;
-  const auto status = std::filesystem::status(path, ec);
-  if (ec || !std::filesystem::exists(status)) throw NotFoundError(path + ": no such HDF5 file");
-  if (std::filesystem::is_directory(status)) throw Error(path + ": is a directory, not an HDF5 file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw NotFoundError(path + ": cannot open HDF5 file (not readable)");
-  std::string bytes;
-  if (std::filesystem::is_regular_file(status)) {
-    const auto n = std::filesystem::file_size(path, ec);
-    if (ec) throw Error(path + ": cannot determine the file size");
-    bytes.resize(static_cast<size_t>(n));
-    in.read(bytes.data(), static_cast<std::streamsize>(n));
-    if (static_cast<uint64_t>(in.gcount()) != n) throw Error(path + ": read error (file changed while reading?)");
-  } else {
-    bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) throw Error(path + ": read error");
-  }
-  return from_bytes(std::move(bytes), path);
-}
+File File::open(const std::string& path) { return from_bytes(core::read_file(path, "HDF5 file"), path); }
 
 File File::from_bytes(std::string bytes, std::string display_name) {
   auto f = std::make_unique<Impl>();
