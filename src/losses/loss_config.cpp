@@ -277,32 +277,10 @@ json serialize_keras_object(const losses::Loss& object) {
   return envelope;
 }
 
-namespace {
-std::shared_ptr<losses::Loss> deserialize_loss_unguarded(const json& j) {
-  if (j.is_null()) return nullptr;
-  if (j.is_string()) return losses::get(j.get<std::string>());
-  // A plain loss function: {"module": "builtins", "class_name": "function", "config": "mean_squared_error"}.
-  if (j.is_object() && j.contains("class_name") && j["class_name"] == "function" && j.contains("config") &&
-      j["config"].is_string())
-    return losses::get(j["config"].get<std::string>());
-  const detail::Envelope env = detail::parse_envelope(j, "loss");
-  // A registered user class first, when the file names one ("my_package>MyLoss").
-  if (!env.registered_name.empty() && env.registered_name != env.class_name)
-    if (auto factory = detail::find_loss(env)) return factory(env.config);
-  const auto& makers = losses::builtin_makers();
-  if (auto it = makers.find(env.class_name); it != makers.end()) {
-    ConfigReader reader(env.config, losses::describe(env.class_name, env.config));
-    auto loss = it->second(reader, env.config);
-    reader.warn_unused();
-    return loss;
-  }
-  if (auto factory = detail::find_loss(env)) return factory(env.config);
-  detail::unknown_class("loss", env);
-}
-}  // namespace
-
 std::shared_ptr<losses::Loss> deserialize_loss(const json& j) {
-  return detail::json_guard([&] { return deserialize_loss_unguarded(j); });
+  return detail::deserialize_family<losses::Loss>(
+      j, "loss", losses::builtin_makers(), [](const std::string& id) { return losses::get(id); }, detail::find_loss,
+      losses::describe);
 }
 
 }  // namespace keras::saving

@@ -387,31 +387,10 @@ json serialize_keras_object(const metrics::Metric& object) {
   return detail::make_envelope(ObjectKind::metric, "keras.metrics", class_name, object.get_config(), builtin);
 }
 
-namespace {
-std::shared_ptr<metrics::Metric> deserialize_metric_unguarded(const json& j) {
-  if (j.is_null()) return nullptr;
-  if (j.is_string()) return metrics::get(j.get<std::string>());
-  // A plain metric function: {"module": "builtins", "class_name": "function", "config": "mae"}.
-  if (j.is_object() && j.contains("class_name") && j["class_name"] == "function" && j.contains("config") &&
-      j["config"].is_string())
-    return metrics::get(j["config"].get<std::string>());
-  const detail::Envelope env = detail::parse_envelope(j, "metric");
-  if (!env.registered_name.empty() && env.registered_name != env.class_name)
-    if (auto factory = detail::find_metric(env)) return factory(env.config);
-  const auto& makers = metrics::builtin_makers();
-  if (auto it = makers.find(env.class_name); it != makers.end()) {
-    ConfigReader reader(env.config, metrics::describe(env.class_name, env.config));
-    auto metric = it->second(reader, env.config);
-    reader.warn_unused();
-    return metric;
-  }
-  if (auto factory = detail::find_metric(env)) return factory(env.config);
-  detail::unknown_class("metric", env);
-}
-}  // namespace
-
 std::shared_ptr<metrics::Metric> deserialize_metric(const json& j) {
-  return detail::json_guard([&] { return deserialize_metric_unguarded(j); });
+  return detail::deserialize_family<metrics::Metric>(
+      j, "metric", metrics::builtin_makers(), [](const std::string& id) { return metrics::get(id); },
+      detail::find_metric, metrics::describe);
 }
 
 }  // namespace keras::saving

@@ -59,6 +59,34 @@ std::optional<activations::ActivationFn> find_activation(const std::string& regi
 /// The registered name of a user activation function object, if any was registered under `name`.
 std::string activation_registered_name(const std::string& name);
 
+/// Keras' deserialize for losses and metrics: null gives null; an identifier string, or a plain
+/// function envelope {"class_name": "function", "config": "mae"}, goes through `get`; then a user
+/// class the file names by registered name, a built-in made by `makers` (class name -> maker of
+/// (ConfigReader, config), `describe` naming it in messages), a user class registered under that
+/// class name, else unknown_class. Wrapped in json_guard.
+template <class T, class Makers, class Get, class Find, class Describe>
+std::shared_ptr<T> deserialize_family(const nlohmann::json& j, const std::string& what, const Makers& makers, Get get,
+                                      Find find, Describe describe) {
+  return json_guard([&]() -> std::shared_ptr<T> {
+    if (j.is_null()) return nullptr;
+    if (j.is_string()) return get(j.template get<std::string>());
+    if (j.is_object() && j.contains("class_name") && j["class_name"] == "function" && j.contains("config") &&
+        j["config"].is_string())
+      return get(j["config"].template get<std::string>());
+    const Envelope env = parse_envelope(j, what);
+    if (!env.registered_name.empty() && env.registered_name != env.class_name)
+      if (auto factory = find(env)) return factory(env.config);
+    if (auto it = makers.find(env.class_name); it != makers.end()) {
+      ConfigReader reader(env.config, describe(env.class_name, env.config));
+      std::shared_ptr<T> object = it->second(reader, env.config);
+      reader.warn_unused();
+      return object;
+    }
+    if (auto factory = find(env)) return factory(env.config);
+    unknown_class(what, env);
+  });
+}
+
 /// Built-in layers: a layer of that Keras class made from its config (layer_registry.cpp), or
 /// null when the class is not a built-in layer. Refuses Lambda and the other classes that would
 /// run code with a clear error.
